@@ -1,0 +1,716 @@
+"""Find the quantities a release states, with qualifier, period and recurring-fact key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .records import Fact, NormalizedDocument
+
+# --- sentences -------------------------------------------------------------------------------
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$])")
+ABBREVIATION_END = re.compile(
+    r"(?:\b(?:U\.S|U\.K|U\.N|R\.O\.K|D\.P\.R\.K|D\.C|U\.S\.A|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|Nos|Co|Corp"
+    r"|Inc|Ltd|Gen|Sen|Rep|Gov|Amb|Adm|Lt|Col|Sgt|Prof|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec"
+    r"|e\.g|i\.e|vs|approx|Dept|Sec)|(?<![\w.])[A-Z])\.$"
+)
+LIST_MARK = re.compile(r"^- ")
+
+# --- numbers ---------------------------------------------------------------------------------
+
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+UNITS_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+WORD_VALUES = {word: i + 1 for i, word in enumerate(UNITS_WORDS)} | {
+    word: 20 + 10 * i for i, word in enumerate(TENS_WORDS)
+}
+WORD_NUMBER = (
+    rf"(?:{'|'.join(TENS_WORDS)})\b(?:[- ](?:{'|'.join(UNITS_WORDS[:9])})\b)?"
+    rf"|(?:{'|'.join(sorted(UNITS_WORDS, key=len, reverse=True))})\b"
+)
+SCALE_WORD = r"trillion|billion|million|thousand"
+SCALES = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3,
+          "tn": 1e12, "bn": 1e9, "b": 1e9, "mn": 1e6, "m": 1e6, "k": 1e3}
+ORDINAL_WORDS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+ORDINAL = rf"\d{{1,3}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS)}"
+SIZE_SUPERLATIVE = r"largest|biggest|leading|top"
+SUPERLATIVE = rf"fastest[\s-]growing|{SIZE_SUPERLATIVE}"
+
+MONEY = re.compile(
+    rf"(?:\bUS\s?)?\$\s?(?P<num>{NUMBER})"
+    rf"(?:\s*(?P<scale>{SCALE_WORD})\b|(?P<abbr>tn|bn|mn|[bmk])\b)?",
+    re.IGNORECASE,
+)
+MONEY_WORDS = re.compile(
+    rf"\b(?P<num>{NUMBER}|{WORD_NUMBER})\s+(?:(?P<scale>{SCALE_WORD})\s+)?(?:U\.S\.\s+)?dollars\b",
+    re.IGNORECASE,
+)
+PERCENT = re.compile(
+    rf"(?<![\w.,])(?P<num>{NUMBER}|(?i:{WORD_NUMBER}))(?:\s*%|\s*-?\s*(?:percent|per\s?cent)\b)",
+)
+RANK = re.compile(rf"\b(?P<ord>{ORDINAL})[\s-]+(?P<sup>{SUPERLATIVE})\b", re.IGNORECASE)
+SUPERLATIVE_ALONE = re.compile(rf"\b(?P<sup>{SIZE_SUPERLATIVE})\b", re.IGNORECASE)
+ANNIVERSARY = re.compile(rf"\b(?P<ord>{ORDINAL})\s+anniversary\b", re.IGNORECASE)
+MULTIPLE = re.compile(r"\b(?P<mult>doubled|tripled|trebled|quadrupled)\b", re.IGNORECASE)
+COUNT = re.compile(
+    rf"(?<![\w\-+/.$,–—:#])(?P<num>{NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?"
+    r"(?![\w+%]|[-–/]\d|[-/‐][A-Za-z]|\.\d|,\d|:\d)"
+)
+WORD_COUNT = re.compile(
+    rf"\b(?P<num>{WORD_NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?(?![-‐]\w)",
+    re.IGNORECASE,
+)
+MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4}
+
+# --- what surrounds a number ------------------------------------------------------------------
+
+QUALIFIER_BEFORE = (
+    ("more_than", re.compile(r"\b(?:more than|greater than|in excess of|exceeding|at least)\s*$", re.I)),
+    ("over", re.compile(r"\b(?:over|above)\s*$", re.I)),
+    ("nearly", re.compile(r"\b(?:nearly|close to|just under)\s*$", re.I)),
+    ("almost", re.compile(r"\balmost\s*$", re.I)),
+    ("about", re.compile(r"\b(?:about|approximately|around|roughly|some|an estimated|estimated|approx\.)\s*$", re.I)),
+    ("up_to", re.compile(r"\b(?:up to|no more than|no greater than|as many as|at most)\s*$", re.I)),
+)
+DECREASE_BEFORE = re.compile(
+    r"\b(?:down|decreas\w*|declin\w*|dropp?\w*|fell|fall\w*|lower\w*|shr[aiu]nk\w*|reduc\w*|cut)"
+    r"(?:\s+by)?(?:\s+(?:more than|over|nearly|almost|about|some|roughly|approximately))?\s*$",
+    re.I,
+)
+INCREASE_BEFORE = re.compile(
+    r"\b(?:up|increas\w*|gr[eo]w\w*|rose|risen|ris\w*|jump\w*|climb\w*|expand\w*|surg\w*)"
+    r"(?:\s+by)?(?:\s+(?:more than|over|nearly|almost|about|some|roughly|approximately))?\s*$",
+    re.I,
+)
+MONTH_NAMES = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+)
+MONTH_BEFORE = re.compile(rf"\b(?:{MONTH_NAMES})\.?\s*$")
+MONTH_AFTER = re.compile(rf"^\s*(?:{MONTH_NAMES})\b")
+REFERENCE_BEFORE = re.compile(
+    r"\b(?:Section|Article|Order|Resolution|Proclamation|No\.|Number|Chapter|Title|Law|Act|Room"
+    r"|Box|Suite|Route|Highway|Flight|Phase|Block|Round|Volume|Vol\.|Page|p\.|pp\.|Report"
+    r"|Decision|Directive|Rule|Paragraph|Annex|Item|Case|Docket|Code)\s*$"
+    r"|(?-i:\b[A-Z]{2,}\s)$",
+    re.I,
+)
+DETERMINER_BEFORE = re.compile(
+    r"\b(?:the|our|both|these|those|its|their|his|her|all|each|every|per|between|any|a|an)\s+$",
+    re.I,
+)
+WORD_NUMBER_NOT_COUNT_AFTER = re.compile(r"^\s+(?:of|ways?|sides?|or|to)\b", re.I)
+VAGUE_SPAN_BEFORE = re.compile(r"\b(?:the\s+)?(?:past|last|next|coming|previous|first)\s+$", re.I)
+DURATION_AFTER = re.compile(r"^[\s-]*(?P<unit>years?|decades?|months?|weeks?|days?)\b", re.I)
+AGO_AFTER = re.compile(r"^\s*(?:years?|decades?)\s+ago\b", re.I)
+DEGREES_AFTER = re.compile(r"^\s*(?:°|degrees?\b)", re.I)
+POWER_AFTER = re.compile(r"^[\s-]*(?P<unit>gigawatts?|GW|megawatts?|MW)\b")
+PEOPLE_NOUN = re.compile(
+    r"\b(?:students|citizens|nationals|people|persons|individuals|troops|soldiers|personnel"
+    r"|participants|alumni|fulbrighters|grantees|scholars|fellows|workers|jobs|employees|staff"
+    r"|americans|koreans|visitors|tourists|travell?ers|members|leaders|ministers|presidents"
+    r"|officials|delegates|experts|residents|immigrants|veterans|families|children|women|men"
+    r"|youth|volunteers|teachers|researchers|scientists|entrepreneurs|journalists)\b",
+    re.I,
+)
+NOUN_WINDOW = re.compile(r"^[^,.;:()]{0,60}")
+CLAUSE_STOP = re.compile(r"[;]")
+PARENTHESIS_AFTER_CHANGE = re.compile(r"^\s*\($")
+TRADE_TOPIC = re.compile(r"\bgoods and services\b|\bgoods\b|\bservices\b", re.I)
+KOREA_TERM = re.compile(r"\b(?:Korea|Korean|Koreans|ROK|R\.O\.K|Seoul)\b")
+US_NAME = r"United States|U\.S\.A?\.?|America|USA"
+ROK_NAME = r"Republic of Korea|R\.O\.K\.?|ROK|South Korea|Korea"
+POSSESSOR_BEFORE = re.compile(
+    rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s"
+    rf"|\b(?P<our>our)|\b(?P<its>its|their))\s+(?:\w+\s+)?$"
+)
+OWNER_AFTER = re.compile(
+    rf"\b(?:in|into|to|of|for|from)\s+(?:the\s+)?(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))"
+)
+RANK_NOUN_STOP = re.compile(
+    r"[,.;:()\u2013\u2014]|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
+)
+LAST_AND = re.compile(r".*\sand\s+(?=(?:\S+\s+){0,2}\S*$)", re.DOTALL)
+PARENTHETICAL = re.compile(r"\([^()\d]*\)")
+POSSESSIVE_NAME = re.compile(rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s")
+ONE_OF_BEFORE = re.compile(r"\bone of (?:the|its|our|their)\s+(?:\w+\s+)?$", re.I)
+STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or as is are was were be been has have had its "
+    "their our his her this that these those which who whom whose it they we you i will would "
+    "can could may might also than more over nearly almost about some approximately up into "
+    "per each every other such including include includes across between since during while "
+    "through both all".split()
+)
+WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
+
+# --- periods ---------------------------------------------------------------------------------
+
+YEAR = r"(?:18|19|20)\d\d"
+NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
+PERIODS = re.compile(
+    rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year)"
+    rf"|(?P<slash>\b(?P<s1>{YEAR})/(?P<s2>\d\d|{YEAR})\b)"
+    rf"|(?P<fiscal>\b(?:FY|fiscal year)\s?(?P<fy>{YEAR}|\d\d)\b)"
+    rf"|(?P<range>\b(?P<r1>{YEAR})\s*(?:-|–|—|to|through)\s*(?P<r2>{YEAR})\b)"
+    rf"|(?P<since>\bsince\s+(?:(?:{MONTH_NAMES})\.?\s+)?{YEAR}\b)"
+    rf"|(?P<asof>\bas of\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<asofyear>{YEAR})\b)"
+    rf"|(?P<by>\bby\s+(?:(?:the\s+)?end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
+    rf"|(?P<from>\bfrom\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
+    rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:(?:early|late|mid)[\s-])?"
+    rf"(?:(?:{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?:calendar\s+year\s+)?(?P<year>{YEAR})\b{NOT_RANGE})"
+    rf"|(?P<relative>(?P<frombase>\bfrom\s+)?\b(?:this|last|next|the previous|the past)\s+year\b)"
+    rf"|(?P<span>\b(?:over|within|during|in)\s+(?:the\s+(?:next|coming)\s+)?"
+    rf"(?:{NUMBER}|{WORD_NUMBER})\s+(?:years|months)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The recurring metrics, compiled."""
+
+    amounts: tuple[dict[str, Any], ...]
+    ranks: tuple[dict[str, Any], ...]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with its offsets in the normalized text and its paragraph index."""
+
+    text: str
+    start: int
+    end: int
+    block: int
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A quantity found in a sentence, before period and metric are known."""
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    kind: str
+    rank_noun: str = ""
+    owner: str | None = None
+    superlative: str = ""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A time expression in a sentence."""
+
+    start: int
+    end: int
+    kind: str
+    text: str
+
+
+def compile_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A catalog entry with its patterns compiled."""
+    compiled = dict(entry)
+    for field in ("all", "any", "none"):
+        compiled[field] = tuple(re.compile(p, re.IGNORECASE) for p in entry.get(field, []))
+    if "noun" in entry:
+        compiled["noun"] = re.compile(entry["noun"], re.IGNORECASE)
+    return compiled
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged metric catalog, compiled once."""
+    raw = yaml.safe_load(
+        resources.files("usrok_pipeline").joinpath("data/metrics.yaml").read_text("utf-8")
+    )
+    return catalog_from_mapping(raw)
+
+
+def catalog_from_mapping(raw: dict[str, Any]) -> Catalog:
+    """Compile a catalog mapping (the YAML file's shape)."""
+    amounts = tuple(compile_entry(e) for e in raw.get("amounts", []))
+    ranks = tuple(compile_entry(e) for e in raw.get("ranks", []))
+    labels = {e["key"]: e.get("label", e["key"]) for e in (*amounts, *ranks)}
+    return Catalog(amounts=amounts, ranks=ranks, labels=labels)
+
+
+# --- sentence splitting ----------------------------------------------------------------------
+
+
+def split_sentences(text: str) -> Iterator[Sentence]:
+    """Sentences of normalized text; a paragraph or list item never spans two."""
+    offset = 0
+    for block_index, line in enumerate(text.split("\n")):
+        line_start = offset
+        offset += len(line) + 1
+        body_start = line_start
+        marker = LIST_MARK.match(line)
+        if marker:
+            body_start += marker.end()
+        body = text[body_start : line_start + len(line)]
+        if not body.strip():
+            continue
+        cursor = 0
+        for brk in SENTENCE_BREAK.finditer(body):
+            head = body[cursor : brk.start()]
+            if ABBREVIATION_END.search(head) and not re.search(r"[\"”’)\]]$", body[: brk.start()]):
+                continue
+            yield Sentence(head, body_start + cursor, body_start + brk.start(), block_index)
+            cursor = brk.end()
+        tail = body[cursor:].rstrip()
+        if tail:
+            yield Sentence(tail, body_start + cursor, body_start + cursor + len(tail), block_index)
+
+
+# --- quantities ------------------------------------------------------------------------------
+
+
+def number_value(token: str) -> float:
+    """The value of a digit string or a number word."""
+    token = token.lower().replace(",", "")
+    if token[0].isdigit():
+        return float(token)
+    parts = re.split(r"[- ]", token)
+    return float(sum(WORD_VALUES[p] for p in parts))
+
+
+def ordinal_value(token: str) -> int:
+    """The value of '6th' or 'sixth'."""
+    token = token.lower()
+    if token[0].isdigit():
+        return int(re.match(r"\d+", token).group())  # type: ignore[union-attr]
+    return ORDINAL_WORDS.index(token) + 1
+
+
+def scaled(match: re.Match[str]) -> float:
+    """A number with its scale word or suffix applied."""
+    value = number_value(match.group("num"))
+    scale = match.groupdict().get("scale") or match.groupdict().get("abbr")
+    return value * SCALES[scale.lower()] if scale else value
+
+
+def is_year_like(match: re.Match[str]) -> bool:
+    """A bare four-digit number in the calendar range, which is a year unless qualified."""
+    token = match.group("num")
+    return (
+        token.isdigit()
+        and len(token) == 4
+        and 1800 <= int(token) <= 2100
+        and not match.group("scale")
+    )
+
+
+def qualifier_of(before: str) -> str:
+    """The hedge written just before a number: more than, nearly, about, up to, or exact."""
+    before = before.rstrip().removesuffix("$").removesuffix("US").rstrip()
+    before = re.sub(r"\b(?:by|of|a|totall?ing|totall?ed|were|was|is|are)\s*$", "", before).rstrip()
+    return next((name for name, rx in QUALIFIER_BEFORE if rx.search(before + " ")), "exact")
+
+
+def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
+    """The noun after a superlative ('trading partner') and whose ranking it is."""
+    tail = sentence[match.end() :]
+    stop = RANK_NOUN_STOP.search(tail)
+    noun = " ".join(tail[: stop.start() if stop else len(tail)].split()[:8])
+    before = sentence[: match.start()]
+    owner: str | None = None
+    possessor = POSSESSOR_BEFORE.search(before)
+    if possessor:
+        if possessor.group("us") or possessor.group("our"):
+            owner = "us"
+        elif possessor.group("rok"):
+            owner = "rok"
+        else:
+            owner = "its"
+    if owner is None:
+        target = OWNER_AFTER.search(noun)
+        if target:
+            owner = "us" if target.group("us") else "rok"
+    return noun.lower(), owner
+
+
+def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Mention | None:
+    """A plain number as a count, people, a duration or another unit, or None when it is not one."""
+    before, after = sentence[: match.start()], sentence[match.end() :]
+    token = match.group("num")
+    is_word = not token[0].isdigit()
+    qualifier = qualifier_of(before)
+    if MONTH_BEFORE.search(before) or MONTH_AFTER.search(after):
+        return None
+    if REFERENCE_BEFORE.search(before) or after.startswith(")"):
+        return None
+    if is_year_like(match) and qualifier == "exact":
+        return None
+    if is_word and (
+        token.lower() == "one"
+        or DETERMINER_BEFORE.search(before)
+        or WORD_NUMBER_NOT_COUNT_AFTER.match(after)
+    ):
+        return None
+    value = scaled(match)
+    duration = DURATION_AFTER.match(after)
+    if duration:
+        if VAGUE_SPAN_BEFORE.search(before):
+            return None
+        if has_money and re.search(r"\b(?:over|within|in|during)\s+$", before, re.I):
+            return None
+        unit = duration.group("unit").lower().rstrip("s")
+        if unit == "decade":
+            return Mention(match.start(), match.end() + duration.end(), value * 10, "years", "duration")
+        return Mention(match.start(), match.end() + duration.end(), value, f"{unit}s", "duration")
+    if DEGREES_AFTER.match(after):
+        return Mention(match.start(), match.end(), value, "degrees", "other")
+    power = POWER_AFTER.match(after)
+    if power:
+        unit = "gigawatts" if power.group("unit").lower().startswith(("g", "gw")) else "megawatts"
+        return Mention(match.start(), match.end() + power.end(), value, unit, "other")
+    window = NOUN_WINDOW.match(after)
+    unit = "people" if window and PEOPLE_NOUN.search(window.group()) else "count"
+    return Mention(match.start(), match.end(), value, unit, "count")
+
+
+def find_mentions(sentence: str) -> list[Mention]:
+    """Every quantity in a sentence, left to right, without overlaps."""
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    def add(mention: Mention) -> None:
+        if free(mention.start, mention.end):
+            found.append(mention)
+            taken.append((mention.start, mention.end))
+
+    for m in MONEY.finditer(sentence):
+        add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
+    for m in MONEY_WORDS.finditer(sentence):
+        add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
+    for m in PERCENT.finditer(sentence):
+        add(Mention(m.start(), m.end(), number_value(m.group("num")), "percent", "percent"))
+    for m in RANK.finditer(sentence):
+        noun, owner = rank_details(sentence, m)
+        sup = re.sub(r"[\s-]+", " ", m.group("sup").lower())
+        add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "rank", "rank", noun, owner, sup))
+    for m in SUPERLATIVE_ALONE.finditer(sentence):
+        before = sentence[: m.start()]
+        noun, owner = rank_details(sentence, m)
+        if ONE_OF_BEFORE.search(before) or not noun:
+            continue
+        if not re.search(r"(?:\bthe|\bits|\bour|\btheir|[’'`=]s?)\s+$", before):
+            continue
+        if not re.search(r"\b(?:partner|source|investor|destination|market|supplier|origin"
+                         r"|exporter|importer|customer|buyer|donor|contributor)\b", noun):
+            continue
+        add(Mention(m.start(), m.end(), 1, "rank", "rank", noun, owner, m.group("sup").lower()))
+    for m in ANNIVERSARY.finditer(sentence):
+        add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "years", "anniversary"))
+    for m in MULTIPLE.finditer(sentence):
+        add(Mention(m.start(), m.end(), MULTIPLES[m.group("mult").lower()], "ratio", "multiple"))
+    has_money = any(x.unit == "usd" for x in found)
+    for rx in (COUNT, WORD_COUNT):
+        for m in rx.finditer(sentence):
+            if not free(m.start(), m.end()):
+                continue
+            mention = count_mention(sentence, m, has_money)
+            if mention:
+                add(mention)
+    return sorted(found, key=lambda x: x.start)
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def full_year(first: str, second: str) -> str:
+    """'2009', '10' -> '2010'."""
+    return second if len(second) == 4 else first[:2] + second
+
+
+def find_periods(sentence: str) -> list[Period]:
+    """The time expressions of a sentence, normalized."""
+    periods: list[Period] = []
+    for m in PERIODS.finditer(sentence):
+        kind = next(k for k in ("academic", "slash", "fiscal", "range", "since", "asof", "by",
+                                "from", "plain", "relative", "span") if m.group(k))
+        if kind == "academic":
+            text = f"{m.group('a1')}/{full_year(m.group('a1'), m.group('a2'))} academic year"
+        elif kind == "slash":
+            text = f"{m.group('s1')}/{full_year(m.group('s1'), m.group('s2'))}"
+        elif kind == "fiscal":
+            fy = m.group("fy")
+            text = f"FY{fy if len(fy) == 4 else '20' + fy}"
+        elif kind == "range":
+            text = f"{m.group('r1')}-{m.group('r2')}"
+        elif kind == "since":
+            text = "since " + " ".join(m.group().split()[1:])
+        elif kind == "asof":
+            text = m.group("asofyear")
+        elif kind == "by":
+            text = m.group("byyear")
+        elif kind == "from":
+            text = m.group("fromyear")
+        elif kind == "plain":
+            text = m.group("year")
+        else:
+            text = " ".join(m.group().lower().split()).removeprefix("from ")
+            if m.group("frombase"):
+                kind = "from"
+        periods.append(Period(m.start(), m.end(), kind, text))
+    return periods
+
+
+def shift_years(period: str, delta: int) -> str:
+    """A period moved by some years: '2009/2010 academic year' -> '2008/2009 academic year'."""
+    return re.sub(YEAR, lambda y: str(int(y.group()) + delta), period)
+
+
+def resolve_relative(text: str, year: int | None) -> str:
+    """'last year' against the publication year; left as written when that is unknown."""
+    if year is None:
+        return text
+    offset = {"this year": 0, "last year": -1, "the previous year": -1, "the past year": -1,
+              "next year": 1}.get(text, 0)
+    return str(year + offset)
+
+
+def period_for(
+    mention: Mention, sentence: str, periods: Sequence[Period], year: int | None, is_change: bool
+) -> str | None:
+    """The time a figure refers to, from the nearest time expression of its sentence."""
+    usable = [
+        p
+        for p in periods
+        if p.kind != "from"
+        and not (p.start < mention.end and p.end > mention.start)
+        and (p.kind != "by" or mention.unit in ("usd", "percent"))
+    ]
+    if mention.kind == "multiple":
+        years = re.findall(YEAR, " ".join(p.text for p in periods))
+        if len(years) >= 2:
+            return f"{min(years)}-{max(years)}"
+    after = [p for p in usable if p.start >= mention.end]
+    before = [p for p in usable if p.end <= mention.start]
+    chosen: Period | None = None
+    if after and after[0].kind == "by" and before and before[-1].kind == "plain":
+        return f"{before[-1].text}-{after[0].text}"
+    if after and not (after[0].kind == "span" and mention.unit != "usd"):
+        chosen = after[0]
+    elif before:
+        chosen = before[-1]
+    main = None
+    if chosen is not None:
+        main = resolve_relative(chosen.text, year) if chosen.kind == "relative" else chosen.text
+        if chosen.kind == "span":
+            main = " ".join(sentence[chosen.start : chosen.end].split())
+    if is_change and main:
+        base = next((p for p in periods if p.kind == "from" and p.start >= mention.end), None)
+        if base and re.search(YEAR, base.text):
+            return f"{main} vs {base.text}"
+        if base:
+            return f"{main} vs {shift_years(main, -1)}"
+    if main is None and mention.kind in ("anniversary", "duration") and year is not None:
+        tail = sentence[mention.end : mention.end + 12]
+        if mention.kind == "anniversary" or re.match(r"\s*ago\b", tail):
+            return str(year)
+    return main
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def entry_matches(entry: dict[str, Any], context: str, exclusions: str) -> bool:
+    """Whether a catalog entry accepts a context; exclusions are tested on the wider text."""
+    return (
+        all(rx.search(context) for rx in entry["all"])
+        and (not entry["any"] or any(rx.search(context) for rx in entry["any"]))
+        and not any(rx.search(exclusions) for rx in entry["none"])
+    )
+
+
+def amount_metric(
+    catalog: Catalog, unit: str, contexts: Sequence[str], exclusions: str
+) -> str | None:
+    """The first catalog entry of the unit that accepts one of the contexts, nearest first."""
+    family = "people" if unit in ("people", "count") else unit
+    for context in contexts:
+        for entry in catalog.amounts:
+            entry_family = "people" if entry["unit"] in ("people", "count") else entry["unit"]
+            if entry_family == family and entry_matches(entry, context, exclusions):
+                return str(entry["key"])
+    return None
+
+
+def rank_metric(catalog: Catalog, mention: Mention) -> str | None:
+    """The catalog rank a superlative states, when its owner and noun are known."""
+    if mention.superlative not in ("largest", "biggest", "leading", "top"):
+        return None
+    for entry in catalog.ranks:
+        if entry["owner"] == mention.owner and entry["noun"].search(mention.rank_noun):
+            return str(entry["key"])
+    return None
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-case words of a phrase without stopwords, numbers or years."""
+    return [
+        w.lower().strip(".’'")
+        for w in WORD.findall(text)
+        if w.lower() not in STOPWORDS and not re.search(r"\d", w)
+    ]
+
+
+def derived_key(mention: Mention, before: str, after: str, is_change: bool) -> str:
+    """A stable key for a fact outside the catalog, from the words around its number."""
+    window = NOUN_WINDOW.match(after)
+    words = content_words(window.group() if window else "")[:4]
+    if mention.kind == "rank":
+        words = [mention.superlative.replace(" ", "-"), *content_words(mention.rank_noun)[:5]]
+    elif len(words) < 2:
+        words = content_words(before)[-4:] + words
+    family = "change" if is_change else mention.unit
+    return f"{family}:{'_'.join(words) or 'unlabelled'}"
+
+
+def extract_document(
+    document: NormalizedDocument, catalog: Catalog | None = None
+) -> tuple[Fact, ...]:
+    """All facts of a normalized release."""
+    catalog = catalog or load_catalog()
+    year = int(document.metadata.date[:4]) if document.metadata.date else None
+    facts: list[Fact] = []
+    carried: dict[int, Carry] = {}
+    for sentence in split_sentences(document.text):
+        carry = carried.get(sentence.block, Carry())
+        found = sentence_facts(document.name, sentence, catalog, year, carry)
+        facts.extend(found)
+        carried[sentence.block] = carry.after(sentence.text, found)
+    return tuple(facts)
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What a sentence leaves implied for the next sentences of its paragraph."""
+
+    topic: str | None = None
+    period: str | None = None
+
+    def after(self, sentence: str, facts: Sequence[Fact]) -> Carry:
+        """The carry once a sentence has been read."""
+        topics = TRADE_TOPIC.findall(sentence)
+        periods = [f.period for f in facts if f.period and re.fullmatch(YEAR, f.period)]
+        return Carry(
+            topic=topics[-1].lower() if topics else self.topic,
+            period=periods[-1] if periods else self.period,
+        )
+
+
+def before_context(text: str, start: int, floor: int) -> str:
+    """The words that lead up to a quantity, back to the start of its clause."""
+    head = PARENTHETICAL.sub("", text[floor:start])
+    cut = max(head.rfind(","), head.rfind(";"), head.rfind(":"))
+    head = head[cut + 1 :]
+    joined = LAST_AND.search(head)
+    return head[joined.end() :] if joined else head
+
+
+def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Mention:
+    """Fill an elliptical rank ('and the U.S. is Korea's 2nd-largest') and resolve 'its'."""
+    noun, owner = mention.rank_noun, mention.owner
+    if not noun and earlier and earlier[-1].kind == "rank":
+        noun = earlier[-1].rank_noun
+    if owner == "its":
+        named = [m for m in POSSESSIVE_NAME.finditer(text, 0, mention.start)]
+        owner = ("us" if named[-1].group("us") else "rok") if named else None
+    return Mention(mention.start, mention.end, mention.value, "rank", "rank", noun, owner,
+                   mention.superlative)
+
+
+def sentence_facts(
+    document: str, sentence: Sentence, catalog: Catalog, year: int | None, carry: Carry
+) -> list[Fact]:
+    """The facts of one sentence."""
+    text = sentence.text
+    mentions = find_mentions(text)
+    if not mentions:
+        return []
+    periods = find_periods(text)
+    prefix = PARENTHETICAL.sub("", text[: mentions[0].start])
+    facts: list[Fact] = []
+    metrics: list[str | None] = []
+    changes: list[bool] = []
+    for index, mention in enumerate(mentions):
+        previous_end = mentions[index - 1].end if index else 0
+        next_start = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
+        clause_end = next((m.start() for m in CLAUSE_STOP.finditer(text, mention.end)), len(text))
+        before = before_context(text, mention.start, previous_end)
+        after = text[mention.end : min(next_start, clause_end)]
+        qualifier = qualifier_of(text[: mention.start])
+        sign = 1.0
+        is_change = False
+        if mention.kind in ("percent", "money"):
+            head = text[: mention.start]
+            if DECREASE_BEFORE.search(head):
+                is_change, sign = True, -1.0
+            elif INCREASE_BEFORE.search(head):
+                is_change = True
+            elif (
+                index
+                and changes[-1]
+                and PARENTHESIS_AFTER_CHANGE.match(text[previous_end : mention.start])
+            ):
+                is_change = True
+                sign = -1.0 if facts[-1].value < 0 else 1.0
+        local = PARENTHETICAL.sub("", f"{before}{text[mention.start:mention.end]}{after}")
+        contexts = [local, f"{prefix} {local}"]
+        if carry.topic and not TRADE_TOPIC.search(text):
+            contexts = [*contexts, *(f"{c} {carry.topic}" for c in contexts)]
+        metric: str | None
+        if mention.kind == "rank":
+            mention = resolve_owner(text, mention, mentions[:index])
+            metric = rank_metric(catalog, mention)
+        elif is_change or mention.kind == "multiple":
+            levels = [m for m, c in zip(metrics, changes, strict=True) if m and not c]
+            base = levels[-1] if levels else amount_metric(catalog, "usd", contexts, contexts[1])
+            suffix = "_growth_multiple" if mention.kind == "multiple" else (
+                "_change_pct" if mention.unit == "percent" else "_change_usd")
+            metric = f"{base}{suffix}" if base else None
+        else:
+            metric = amount_metric(catalog, mention.unit, contexts, contexts[1])
+        period = period_for(mention, text, periods, year, is_change)
+        if period is None and not periods and mention.kind not in ("rank", "duration", "anniversary"):
+            period = carry.period
+        key = metric or derived_key(mention, before, after, is_change)
+        scope = "bilateral" if metric or KOREA_TERM.search(local) or KOREA_TERM.search(prefix) else "context"
+        facts.append(
+            Fact(
+                document=document,
+                sentence=text,
+                start=sentence.start,
+                end=sentence.end,
+                mention=text[mention.start : mention.end],
+                value=sign * mention.value,
+                unit=mention.unit,
+                qualifier=qualifier,
+                period=period,
+                metric=metric,
+                key=key,
+                scope=scope,
+            )
+        )
+        metrics.append(metric)
+        changes.append(is_change)
+    return facts

@@ -1,0 +1,191 @@
+"""Reduce a release to its own words: boilerplate out, hard wraps joined, lists kept."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .records import ParsedDocument, Removal
+
+SPACE_LIKE = re.compile(r"[\u00a0\u2007\u2009\u202f\u3000\t]")
+INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+ESCAPED_MARK = re.compile(r"\\([#*_`>\[\]])")
+FORMAT_TAG = re.compile(r"</?(?:u|b|i|em|strong|sup|sub|span|small)\b[^>]*>", re.IGNORECASE)
+EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+HEADING_MARK = re.compile(r"^#{1,6}\s+")
+BULLET = re.compile(r"^(?:[•▪◦●·‣∙]|[-*+](?=\s)|\d{1,2}[.)](?=\s))\s*")
+MULTISPACE = re.compile(r" {2,}")
+DIGIT = re.compile(r"\d")
+WRAPPED_DOCUMENT_MAX_WIDTH = 100
+WRAPPED_LINE_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The boilerplate rules read from the YAML file."""
+
+    line_rules: tuple[tuple[str, re.Pattern[str]], ...]
+    footer_patterns: tuple[re.Pattern[str], ...]
+    footer_within_last_lines: int
+    learned_min_documents: int
+    learned_max_chars: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a list item of a release, on one line."""
+
+    text: str
+    is_item: bool
+
+
+@cache
+def load_rules() -> Rules:
+    """The packaged boilerplate rules, compiled once."""
+    raw: dict[str, Any] = yaml.safe_load(
+        resources.files("usrok_pipeline").joinpath("data/normalize.yaml").read_text("utf-8")
+    )
+    return rules_from_mapping(raw)
+
+
+def rules_from_mapping(raw: dict[str, Any]) -> Rules:
+    """Compile a rules mapping (the YAML file's shape)."""
+    line_rules = tuple(
+        (name, re.compile(pattern, re.IGNORECASE))
+        for name, patterns in raw.get("line_rules", {}).items()
+        for pattern in patterns
+    )
+    footer = raw.get("footer", {})
+    learned = raw.get("learned", {})
+    return Rules(
+        line_rules=line_rules,
+        footer_patterns=tuple(re.compile(p, re.IGNORECASE) for p in footer.get("patterns", [])),
+        footer_within_last_lines=int(footer.get("within_last_lines", 0)),
+        learned_min_documents=int(learned.get("min_documents", 3)),
+        learned_max_chars=int(learned.get("max_chars", 200)),
+    )
+
+
+def clean_inline(line: str) -> str:
+    """Drop markdown escapes, emphasis and formatting tags; unify spaces."""
+    line = INVISIBLE.sub("", SPACE_LIKE.sub(" ", line))
+    line = ESCAPED_MARK.sub("", line)
+    line = FORMAT_TAG.sub("", line)
+    line = EMPHASIS.sub(r"\2", line)
+    return line
+
+
+def strip_boilerplate_lines(
+    lines: Sequence[str], rules: Rules
+) -> tuple[list[str], list[Removal]]:
+    """Remove banner, notice, player and navigation lines and the trailing footer."""
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for line in lines:
+        stripped = line.strip()
+        rule = next((name for name, rx in rules.line_rules if rx.search(stripped)), None)
+        if stripped and rule:
+            removed.append(Removal(rule, stripped))
+        else:
+            kept.append(line)
+    filled = [i for i, line in enumerate(kept) if line.strip()]
+    for i in filled[-rules.footer_within_last_lines :] if rules.footer_within_last_lines else []:
+        if any(rx.search(kept[i].strip()) for rx in rules.footer_patterns):
+            removed.extend(Removal("footer", x.strip()) for x in kept[i:] if x.strip())
+            kept = kept[:i]
+            break
+    return kept, removed
+
+
+def is_hard_wrapped(lines: Sequence[str]) -> tuple[bool, int]:
+    """Whether a text is wrapped at a fixed width, and that width."""
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if len(lengths) < 3:
+        return False, 0
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    return width <= WRAPPED_DOCUMENT_MAX_WIDTH, width
+
+
+def assemble_blocks(lines: Sequence[str]) -> list[Block]:
+    """Join hard-wrapped lines into paragraphs, one block per paragraph or list item."""
+    wrapped, width = is_hard_wrapped(lines)
+    blocks: list[Block] = []
+    parts: list[str] = []
+    is_item = False
+    joinable = False
+
+    def flush() -> None:
+        text = MULTISPACE.sub(" ", " ".join(parts)).strip()
+        if text:
+            blocks.append(Block(text, is_item))
+        parts.clear()
+
+    for raw in lines:
+        hard_break = raw.endswith("  ")
+        line = HEADING_MARK.sub("", raw.strip())
+        if not line:
+            flush()
+            joinable = False
+            continue
+        bullet = BULLET.match(line)
+        if bullet or not joinable:
+            flush()
+            is_item = bool(bullet)
+            line = line[bullet.end() :] if bullet else line
+        parts.append(line)
+        joinable = (
+            wrapped
+            and not hard_break
+            and len(raw.rstrip()) >= WRAPPED_LINE_SHARE * width
+        )
+    flush()
+    return blocks
+
+
+def clean_blocks(parsed: ParsedDocument, rules: Rules) -> tuple[list[Block], list[Removal]]:
+    """The rule-based first pass: what remains of a body, and what the rules removed."""
+    lines = [clean_inline(line) for line in parsed.body.split("\n")]
+    kept, removed = strip_boilerplate_lines(lines, rules)
+    return assemble_blocks(kept), removed
+
+
+def learn_boilerplate(documents: Iterable[Sequence[Block]], rules: Rules) -> frozenset[str]:
+    """Blocks that recur across several documents and state no number."""
+    counts: Counter[str] = Counter()
+    for blocks in documents:
+        counts.update(
+            {
+                block.text
+                for block in blocks
+                if len(block.text) <= rules.learned_max_chars and not DIGIT.search(block.text)
+            }
+        )
+    return frozenset(text for text, n in counts.items() if n >= rules.learned_min_documents)
+
+
+def render_blocks(blocks: Sequence[Block]) -> str:
+    """Blocks as text: paragraphs apart by a blank line, list items on adjacent lines."""
+    out: list[str] = []
+    previous: Block | None = None
+    for block in blocks:
+        if previous is not None:
+            out.append("\n" if block.is_item and previous.is_item else "\n\n")
+        out.append(f"- {block.text}" if block.is_item else block.text)
+        previous = block
+    return "".join(out) + ("\n" if out else "")
+
+
+def normalize(
+    blocks: Sequence[Block], removed: Sequence[Removal], learned: frozenset[str]
+) -> tuple[str, tuple[Removal, ...]]:
+    """The final text of a document once learned boilerplate is taken out too."""
+    kept = [block for block in blocks if block.text not in learned]
+    dropped = [Removal("learned", block.text) for block in blocks if block.text in learned]
+    return render_blocks(kept), (*removed, *dropped)

@@ -1,0 +1,130 @@
+"""Split front matter from a release and work out its title and publication date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import yaml
+
+from .records import Metadata, ParsedDocument
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+MONTH_ABBREVIATIONS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+FULL_DATE = re.compile(
+    rf"\b(?P<month>{MONTHS}|(?:{MONTH_ABBREVIATIONS})\.?)\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)\b"
+    rf"|\b(?P<day2>\d{{1,2}})\s+(?P<month2>{MONTHS})\s+(?P<year2>(?:19|20)\d\d)\b"
+    r"|\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b"
+)
+DATELINE = re.compile(
+    rf"^(?:[A-Z][A-Za-z.]+(?:[ ,]+[A-Z][A-Za-z.]+)*[,\s]+)?(?:\(?[A-Za-z. ]+\)?\s*[-–—]\s*)?"
+    rf"(?:{MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d\s*(?:[-–—:].*)?$"
+)
+DATELINE_LINES = 6
+TITLE_MAX_CHARS = 160
+SENTENCE_END = re.compile(r"[.!?:;”\"’]$")
+NOT_A_TITLE_START = re.compile(r"^[“\"‘'\-–—•*]")
+DATE_KEYS = ("date", "published_time", "published", "publication_date")
+URL_KEYS = ("source_url", "url", "canonical_url", "source")
+
+
+def split_front_matter(name: str, sha256: str, text: str) -> ParsedDocument:
+    """Read the YAML front matter (never executing tags) and keep the body after it."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return ParsedDocument(name=name, sha256=sha256, front_matter={}, body=text)
+    try:
+        loaded = yaml.safe_load(match.group("yaml"))
+    except yaml.YAMLError:
+        loaded = None
+    fields = (
+        {str(k): str(v) for k, v in loaded.items() if v is not None}
+        if isinstance(loaded, dict)
+        else {}
+    )
+    return ParsedDocument(
+        name=name, sha256=sha256, front_matter=fields, body=text[match.end() :]
+    )
+
+
+def iso_date(match: re.Match[str]) -> str | None:
+    """A calendar date from a FULL_DATE match, or None when it is not a real day."""
+    if match.group("iso"):
+        return match.group("iso")
+    month_name = match.group("month") or match.group("month2")
+    day = match.group("day") or match.group("day2")
+    year = match.group("year") or match.group("year2")
+    month_key = month_name.rstrip(".")[:3].lower()
+    months = [m[:3].lower() for m in MONTHS.split("|")]
+    try:
+        return dt.date(int(year), months.index(month_key) + 1, int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def front_matter_date(value: str) -> str | None:
+    """The day of a front-matter date or timestamp."""
+    match = re.match(r"\s*((?:19|20)\d\d-[01]\d-[0-3]\d)", value)
+    if match:
+        return match.group(1)
+    found = FULL_DATE.search(value)
+    return iso_date(found) if found else None
+
+
+def infer_date(text: str) -> tuple[str | None, str]:
+    """A publication date from a dateline near the top, else the latest full date written."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines[:DATELINE_LINES]:
+        if DATELINE.match(line):
+            found = FULL_DATE.search(line)
+            day = iso_date(found) if found else None
+            if day:
+                return day, "dateline"
+    dates = sorted(d for d in (iso_date(m) for m in FULL_DATE.finditer(text)) if d)
+    if dates:
+        return dates[-1], "latest date in text"
+    return None, "unknown"
+
+
+def infer_title(text: str, name: str) -> tuple[str, str]:
+    """The first short line that reads like a heading, else the file name."""
+    for line in text.splitlines():
+        candidate = line.strip().lstrip("#").strip()
+        if (
+            candidate
+            and len(candidate) <= TITLE_MAX_CHARS
+            and not SENTENCE_END.search(candidate)
+            and not NOT_A_TITLE_START.match(candidate)
+            and not FULL_DATE.fullmatch(candidate)
+        ):
+            return candidate, "first heading"
+    return name.rsplit(".", 1)[0], "file name"
+
+
+def describe(parsed: ParsedDocument, normalized_text: str) -> Metadata:
+    """Metadata from front matter where given, inferred from the cleaned text otherwise."""
+    fields = parsed.front_matter
+    title = fields.get("title", "").strip()
+    title_source = "front matter"
+    if not title:
+        title, title_source = infer_title(normalized_text, parsed.name)
+    date, date_source = None, "unknown"
+    for key in DATE_KEYS:
+        if key in fields:
+            date = front_matter_date(fields[key])
+            if date:
+                date_source = "front matter"
+                break
+    if date is None:
+        date, date_source = infer_date(normalized_text)
+    source_url = next((fields[k] for k in URL_KEYS if fields.get(k)), None)
+    return Metadata(
+        title=" ".join(title.replace("\u00a0", " ").split()),
+        title_source=title_source,
+        date=date,
+        date_source=date_source,
+        source_url=source_url,
+    )

@@ -1,0 +1,150 @@
+"""The small frozen records that flow between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file found in the seeds folder, as bytes with their hash."""
+
+    name: str
+    sha256: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file set aside, with the reason a reader can act on."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a release says about itself, and how each field was found."""
+
+    title: str
+    title_source: str
+    date: str | None
+    date_source: str
+    source_url: str | None
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A decoded release split into front matter and body."""
+
+    name: str
+    sha256: str
+    front_matter: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A piece of boilerplate taken out of a document, and the rule that took it."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NormalizedDocument:
+    """A release reduced to its own words: paragraphs and list items, one per line."""
+
+    name: str
+    sha256: str
+    metadata: Metadata
+    text: str
+    removed: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One quantity stated in one sentence of one release."""
+
+    document: str
+    sentence: str
+    start: int
+    end: int
+    mention: str
+    value: float
+    unit: str
+    qualifier: str
+    period: str | None
+    metric: str | None
+    key: str
+    scope: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The fact as the fields of `facts.jsonl`, integers kept integral."""
+        record = asdict(self)
+        if float(self.value).is_integer():
+            record["value"] = int(self.value)
+        return record
+
+
+@dataclass(frozen=True)
+class ProcessedDocument:
+    """A normalized release with the facts extracted from it."""
+
+    document: NormalizedDocument
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class DiffSpan:
+    """One run of a word diff: kept, inserted or deleted text."""
+
+    op: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """How one fact relates to the figure stated before it for the same metric."""
+
+    key: str
+    kind: str
+    fact: Fact
+    date: str | None
+    previous: Fact | None = None
+    previous_date: str | None = None
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """The same recurring claim in two releases, with its wording changes."""
+
+    before: Fact | None
+    after: Fact | None
+    before_document: str
+    after_document: str
+    before_sentence: str
+    after_sentence: str
+    similarity: float
+    spans: tuple[DiffSpan, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every statement of one recurring fact, oldest first."""
+
+    key: str
+    metric: str | None
+    label: str
+    changes: tuple[FactChange, ...]
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """A document whose file changed since an earlier run, with the text diff."""
+
+    name: str
+    previous_sha256: str
+    sha256: str
+    spans: tuple[DiffSpan, ...]
