@@ -15,7 +15,7 @@ from .records import Fact, NormalizedDocument
 
 # --- sentences -------------------------------------------------------------------------------
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$])")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?P<close>[\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9$])")
 ABBREVIATION_END = re.compile(
     r"(?:\b(?:U\.S|U\.K|U\.N|R\.O\.K|D\.P\.R\.K|D\.C|U\.S\.A|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|Nos|Co|Corp"
     r"|Inc|Ltd|Gen|Sen|Rep|Gov|Amb|Adm|Lt|Col|Sgt|Prof|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec"
@@ -115,7 +115,7 @@ DETERMINER_BEFORE = re.compile(
 WORD_NUMBER_NOT_COUNT_AFTER = re.compile(r"^\s+(?:of|ways?|sides?|or|to)\b", re.I)
 VAGUE_SPAN_BEFORE = re.compile(r"\b(?:the\s+)?(?:past|last|next|coming|previous|first)\s+$", re.I)
 DURATION_AFTER = re.compile(r"^[\s-]*(?P<unit>years?|decades?|months?|weeks?|days?)\b", re.I)
-AGO_AFTER = re.compile(r"^\s*(?:years?|decades?)\s+ago\b", re.I)
+AGO_AFTER_MENTION = re.compile(r"\s+ago\b", re.I)
 DEGREES_AFTER = re.compile(r"^\s*(?:°|degrees?\b)", re.I)
 POWER_AFTER = re.compile(r"^[\s-]*(?P<unit>gigawatts?|GW|megawatts?|MW)\b")
 PEOPLE_NOUN = re.compile(
@@ -266,10 +266,10 @@ def split_sentences(text: str) -> Iterator[Sentence]:
             continue
         cursor = 0
         for brk in SENTENCE_BREAK.finditer(body):
-            head = body[cursor : brk.start()]
-            if ABBREVIATION_END.search(head) and not re.search(r"[\"”’)\]]$", body[: brk.start()]):
+            if ABBREVIATION_END.search(body[cursor : brk.start()]) and not brk.group("close"):
                 continue
-            yield Sentence(head, body_start + cursor, body_start + brk.start(), block_index)
+            end = brk.start() + len(brk.group("close"))
+            yield Sentence(body[cursor:end], body_start + cursor, body_start + end, block_index)
             cursor = brk.end()
         tail = body[cursor:].rstrip()
         if tail:
@@ -498,6 +498,8 @@ def period_for(
         and not (p.start < mention.end and p.end > mention.start)
         and (p.kind != "by" or mention.unit in ("usd", "percent"))
     ]
+    if mention.kind == "duration" and AGO_AFTER_MENTION.match(sentence, mention.end):
+        return str(year) if year is not None else None
     if mention.kind == "multiple":
         years = re.findall(YEAR, " ".join(p.text for p in periods))
         if len(years) >= 2:
@@ -522,10 +524,8 @@ def period_for(
             return f"{main} vs {base.text}"
         if base:
             return f"{main} vs {shift_years(main, -1)}"
-    if main is None and mention.kind in ("anniversary", "duration") and year is not None:
-        tail = sentence[mention.end : mention.end + 12]
-        if mention.kind == "anniversary" or re.match(r"\s*ago\b", tail):
-            return str(year)
+    if main is None and mention.kind == "anniversary" and year is not None:
+        return str(year)
     return main
 
 
@@ -648,7 +648,6 @@ def sentence_facts(
     if not mentions:
         return []
     periods = find_periods(text)
-    prefix = PARENTHETICAL.sub("", text[: mentions[0].start])
     facts: list[Fact] = []
     metrics: list[str | None] = []
     changes: list[bool] = []
@@ -674,6 +673,9 @@ def sentence_facts(
             ):
                 is_change = True
                 sign = -1.0 if facts[-1].value < 0 else 1.0
+        clause_start = max((m.end() for m in CLAUSE_STOP.finditer(text, 0, mention.start)), default=0)
+        first_in_clause = next(m.start for m in mentions if m.start >= clause_start)
+        prefix = PARENTHETICAL.sub("", text[clause_start:first_in_clause])
         local = PARENTHETICAL.sub("", f"{before}{text[mention.start:mention.end]}{after}")
         contexts = [local, f"{prefix} {local}"]
         if carry.topic and not TRADE_TOPIC.search(text):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from .records import Rejected, SourceFile
@@ -30,11 +31,11 @@ def release_paths(folder: Path) -> list[Path]:
     )
 
 
-def scan(folder: Path) -> tuple[list[SourceFile], list[Rejected]]:
-    """Read every release in a folder; files that cannot be read are rejected, not raised."""
+def read_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Rejected]]:
+    """Read release files; files that cannot be read are rejected with the reason, not raised."""
     found: list[SourceFile] = []
     rejected: list[Rejected] = []
-    for path in release_paths(folder):
+    for path in paths:
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -42,6 +43,11 @@ def scan(folder: Path) -> tuple[list[SourceFile], list[Rejected]]:
             continue
         found.append(SourceFile(name=path.name, sha256=sha256_of(data), data=data))
     return found, rejected
+
+
+def scan(folder: Path) -> tuple[list[SourceFile], list[Rejected]]:
+    """Read every release in a folder."""
+    return read_sources(release_paths(folder))
 
 
 def decode(source: SourceFile) -> str:

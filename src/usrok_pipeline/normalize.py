@@ -25,6 +25,9 @@ MULTISPACE = re.compile(r" {2,}")
 DIGIT = re.compile(r"\d")
 WRAPPED_DOCUMENT_MAX_WIDTH = 100
 WRAPPED_LINE_SHARE = 0.6
+WRAPPED_OUTLIER_SHARE = 0.02
+WRAPPED_RAGGED_CHARS = 25
+WRAPPED_NEAR_WIDTH_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,7 @@ def rules_from_mapping(raw: dict[str, Any]) -> Rules:
 
 
 def clean_inline(line: str) -> str:
-    """Drop markdown escapes, emphasis and formatting tags; unify spaces."""
-    line = INVISIBLE.sub("", SPACE_LIKE.sub(" ", line))
+    """Drop markdown escapes, emphasis and formatting tags."""
     line = ESCAPED_MARK.sub("", line)
     line = FORMAT_TAG.sub("", line)
     line = EMPHASIS.sub(r"\2", line)
@@ -105,12 +107,16 @@ def strip_boilerplate_lines(
 
 
 def is_hard_wrapped(lines: Sequence[str]) -> tuple[bool, int]:
-    """Whether a text is wrapped at a fixed width, and that width."""
-    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    """Whether a text is wrapped at a fixed width (most lines end near it), and that width."""
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
     if len(lengths) < 3:
         return False, 0
-    width = lengths[int(0.9 * (len(lengths) - 1))]
-    return width <= WRAPPED_DOCUMENT_MAX_WIDTH, width
+    over = [n for n in lengths if n > WRAPPED_DOCUMENT_MAX_WIDTH]
+    if len(over) > WRAPPED_OUTLIER_SHARE * len(lengths):
+        return False, 0
+    width = max(n for n in lengths if n <= WRAPPED_DOCUMENT_MAX_WIDTH)
+    near = [n for n in lengths if n >= width - WRAPPED_RAGGED_CHARS]
+    return len(near) >= WRAPPED_NEAR_WIDTH_SHARE * len(lengths), width
 
 
 def assemble_blocks(lines: Sequence[str]) -> list[Block]:
@@ -151,9 +157,9 @@ def assemble_blocks(lines: Sequence[str]) -> list[Block]:
 
 def clean_blocks(parsed: ParsedDocument, rules: Rules) -> tuple[list[Block], list[Removal]]:
     """The rule-based first pass: what remains of a body, and what the rules removed."""
-    lines = [clean_inline(line) for line in parsed.body.split("\n")]
+    lines = [INVISIBLE.sub("", SPACE_LIKE.sub(" ", line)) for line in parsed.body.split("\n")]
     kept, removed = strip_boilerplate_lines(lines, rules)
-    return assemble_blocks(kept), removed
+    return assemble_blocks([clean_inline(line) for line in kept]), removed
 
 
 def learn_boilerplate(documents: Iterable[Sequence[Block]], rules: Rules) -> frozenset[str]:

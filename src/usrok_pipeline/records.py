@@ -148,3 +148,21 @@ class VersionChange:
     previous_sha256: str
     sha256: str
     spans: tuple[DiffSpan, ...]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one pipeline run did, for the command line and the flow's return value."""
+
+    run_id: int
+    status: str
+    new: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+    failed: tuple[Rejected, ...]
+    processed: int
+    facts: int
+    recurring: int
+    reports: str
+    written: tuple[str, ...]

@@ -1,0 +1,135 @@
+"""Link the same recurring fact across releases and say how each statement relates to the last."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from . import diff
+from .records import Fact, FactChange, ProcessedDocument, Rewording, Timeline
+
+YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
+RELATIVE_TOLERANCE = 0.005
+REWORDING_MIN_SIMILARITY = 0.5
+NEW_FIGURE = "new figure"
+RESTATEMENT = "restatement"
+REVISION = "revision"
+RANK_CHANGE = "rank change"
+FIRST_STATEMENT = "first statement"
+
+
+def same_value(a: float, b: float) -> bool:
+    """Values equal within rounding (half a percent), as releases round their figures."""
+    return a == b or abs(a - b) <= RELATIVE_TOLERANCE * max(abs(a), abs(b))
+
+
+def period_years(period: str | None) -> tuple[int, ...]:
+    """The years a period names, for ordering and comparison."""
+    return tuple(sorted(int(y) for y in YEAR.findall(period or "")))
+
+
+def ordering(fact: Fact, dates: Mapping[str, str | None]) -> tuple[int, str, str, int]:
+    """Timeline order: the period's last year (else the release year), release date, name, offset."""
+    date = dates.get(fact.document) or ""
+    years = period_years(fact.period)
+    year = years[-1] if years else int(date[:4]) if date else 9999
+    return (year, date or "9999", fact.document, fact.start)
+
+
+def classify(fact: Fact, previous: Fact | None, earlier: Sequence[Fact]) -> str:
+    """What a statement is against the figures stated before it in other releases."""
+    if previous is None:
+        return NEW_FIGURE if not earlier else FIRST_STATEMENT
+    same_period = [f for f in earlier if period_years(f.period) == period_years(fact.period)]
+    if fact.unit == "rank" and not same_value(fact.value, previous.value):
+        return RANK_CHANGE
+    if same_period:
+        if any(same_value(f.value, fact.value) for f in same_period):
+            return RESTATEMENT
+        return REVISION
+    if same_value(fact.value, previous.value) and not period_years(fact.period):
+        return RESTATEMENT
+    return NEW_FIGURE
+
+
+def recurring_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]]:
+    """Facts grouped by key, for keys stated in more than one release."""
+    by_key: dict[str, list[Fact]] = defaultdict(list)
+    for processed in documents:
+        for fact in processed.facts:
+            by_key[fact.key].append(fact)
+    return {
+        key: facts
+        for key, facts in sorted(by_key.items())
+        if len({fact.document for fact in facts}) > 1
+    }
+
+
+def timelines(
+    documents: Sequence[ProcessedDocument], labels: Mapping[str, str]
+) -> list[Timeline]:
+    """Every recurring fact as a timeline of its statements, each classified."""
+    dates = {p.document.name: p.document.metadata.date for p in documents}
+    result: list[Timeline] = []
+    for key, facts in recurring_keys(documents).items():
+        ordered = sorted(facts, key=lambda f: ordering(f, dates))
+        changes: list[FactChange] = []
+        for index, fact in enumerate(ordered):
+            earlier = [f for f in ordered[:index] if f.document != fact.document]
+            previous = earlier[-1] if earlier else None
+            changes.append(
+                FactChange(
+                    key=key,
+                    kind=classify(fact, previous, earlier),
+                    fact=fact,
+                    date=dates.get(fact.document),
+                    previous=previous,
+                    previous_date=dates.get(previous.document) if previous else None,
+                )
+            )
+        metric = ordered[0].metric
+        label = labels.get(key) or key.split(":", 1)[-1].replace("_", " ")
+        result.append(Timeline(key=key, metric=metric, label=label, changes=tuple(changes)))
+    return result
+
+
+def rewordings(lines: Sequence[Timeline]) -> list[Rewording]:
+    """Recurring claims whose sentence was reworded from one release to the next."""
+    seen: set[tuple[str, str]] = set()
+    found: list[Rewording] = []
+    for timeline in lines:
+        for change in timeline.changes:
+            before, after = change.previous, change.fact
+            if before is None or before.sentence == after.sentence:
+                continue
+            pair = (before.sentence, after.sentence)
+            if pair in seen:
+                continue
+            seen.add(pair)
+            score = diff.similarity(before.sentence, after.sentence)
+            if score < REWORDING_MIN_SIMILARITY:
+                continue
+            found.append(
+                Rewording(
+                    before=before,
+                    after=after,
+                    before_document=before.document,
+                    after_document=after.document,
+                    before_sentence=before.sentence,
+                    after_sentence=after.sentence,
+                    similarity=score,
+                    spans=diff.text_diff(before.sentence, after.sentence),
+                )
+            )
+    return found
+
+
+def changed_facts(lines: Sequence[Timeline]) -> list[FactChange]:
+    """The statements that move a recurring figure: revisions, rank changes and new figures."""
+    return [
+        change
+        for timeline in lines
+        for change in timeline.changes
+        if change.previous is not None and change.kind in (REVISION, RANK_CHANGE, NEW_FIGURE)
+    ]

@@ -1,0 +1,53 @@
+"""Ingest: hashing, decoding and what a seeds folder yields."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from usrok_pipeline.ingest import IngestError, decode, scan, sha256_of
+from usrok_pipeline.records import SourceFile
+
+
+def source(data: bytes, name: str = "a.txt") -> SourceFile:
+    return SourceFile(name=name, sha256=sha256_of(data), data=data)
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"plain ascii", "plain ascii"),
+        ("caf\u00e9 \u2019".encode(), "caf\u00e9 \u2019"),
+        (codecs.BOM_UTF8 + b"with bom", "with bom"),
+        (b"\x93quoted\x94", "\u201cquoted\u201d"),
+        (b"one\r\ntwo\rthree", "one\ntwo\nthree"),
+        ("utf16".encode("utf-16"), "utf16"),
+    ],
+)
+def test_decode(data: bytes, text: str) -> None:
+    assert decode(source(data)) == text
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"", "empty"), (b"  \n\t", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "binary")],
+)
+def test_decode_rejects(data: bytes, reason: str) -> None:
+    with pytest.raises(IngestError, match=reason):
+        decode(source(data, "bad.txt"))
+
+
+def test_scan_reads_releases_only(tmp_path: Path) -> None:
+    (tmp_path / "b.md").write_text("b")
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "folder.txt").mkdir()
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("secret")
+    (tmp_path / "link.txt").symlink_to(outside)
+    found, rejected = scan(tmp_path)
+    assert [s.name for s in found] == ["a.txt", "b.md"]
+    assert found[0].sha256 == sha256_of(b"a")
+    assert rejected == []

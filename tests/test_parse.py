@@ -1,0 +1,56 @@
+"""Parse: front matter, inferred titles and publication dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from usrok_pipeline.parse import describe, infer_date, infer_title, split_front_matter
+
+
+def test_front_matter_gives_title_date_and_source() -> None:
+    text = (
+        "---\ntitle: \"Leaders\\u2019 Joint\\u00a0Statement\"\ndate: '2021-05-21'\n"
+        "source_url: https://example.gov/a\n---\nBody text.\n"
+    )
+    parsed = split_front_matter("a.md", "h", text)
+    assert parsed.body == "Body text.\n"
+    meta = describe(parsed, parsed.body)
+    assert (meta.title, meta.title_source) == ("Leaders\u2019 Joint Statement", "front matter")
+    assert (meta.date, meta.date_source) == ("2021-05-21", "front matter")
+    assert meta.source_url == "https://example.gov/a"
+
+
+@pytest.mark.parametrize(
+    "front",
+    ["title: [unclosed", "!!python/object/apply:os.system ['touch /tmp/usrok-pwned']", "- a\n- b"],
+)
+def test_bad_front_matter_is_ignored_never_executed(front: str) -> None:
+    parsed = split_front_matter("a.md", "h", f"---\n{front}\n---\nBody.\n")
+    assert parsed.front_matter == {}
+    assert parsed.body == "Body.\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "source"),
+    [
+        ("A title\nOctober 16, 2020\n\nBody from October 13, 2020.", "2020-10-16", "dateline"),
+        ("WASHINGTON, March 3, 2021 - The Secretary said.", "2021-03-03", "dateline"),
+        ("Met on June 1, 2019 and again on 5 July 2019.\n", "2019-07-05", "latest date in text"),
+        ("Signed on 2018-02-30, an impossible day, and 2018-03-01.", "2018-03-01", "latest date in text"),
+        ("No date here, only 2019 and May 2020.", None, "unknown"),
+    ],
+)
+def test_infer_date(text: str, date: str | None, source: str) -> None:
+    assert infer_date(text) == (date, source)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "source"),
+    [
+        ("U.S. and ROK Advance Cooperation\nOctober 16, 2020\n", "U.S. and ROK Advance Cooperation", "first heading"),
+        ("“A quote opens the page.”\n– Someone\nThe Real Heading\n", "The Real Heading", "first heading"),
+        ("Only sentences here.\nAnother one.\n", "release", "file name"),
+    ],
+)
+def test_infer_title(text: str, title: str, source: str) -> None:
+    assert infer_title(text, "release.txt") == (title, source)
