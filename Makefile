@@ -4,22 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 run: $(INSTALLED)
 	$(BIN)/usrok run
 
-test: $(INSTALLED)
+test: lint
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src flows tests scripts
+	$(BIN)/ruff format --check src flows tests scripts
 	$(BIN)/mypy
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
+
+bench: $(INSTALLED)
+	$(BIN)/python scripts/benchmark.py
 
 clean:
 	rm -rf $(VENV) .usrok

@@ -55,7 +55,7 @@ def parse_and_normalize(
 def extract(
     documents: list[NormalizedDocument], learned: frozenset[str], database: Path
 ) -> tuple[list[ProcessedDocument], int]:
-    """Facts of every release; releases already processed under the same rules come from the store."""
+    """Facts of every release; those processed before under the same rules come from the store."""
     key = pipeline.fingerprint(learned)
     with Store.open(database) as store:
         cached = {d.sha256: store.cached(d.sha256, key) for d in documents}
@@ -121,8 +121,11 @@ def run_pipeline(
     run_id, sources, unreadable, inventory = ingest(settings.seeds, settings.database)
     logger.info(
         "ingest: %d new, %d changed, %d unchanged, %d removed, %d unreadable",
-        len(inventory.new), len(inventory.changed), len(inventory.unchanged),
-        len(inventory.removed), len(unreadable),
+        len(inventory.new),
+        len(inventory.changed),
+        len(inventory.unchanged),
+        len(inventory.removed),
+        len(unreadable),
     )
     try:
         documents, undecodable, learned = parse_and_normalize(sources)
@@ -131,14 +134,22 @@ def run_pipeline(
             logger.warning("set aside %s: %s", failure.name, failure.reason)
         processed, fresh = extract(documents, learned, settings.database)
         facts = sum(len(p.facts) for p in processed)
-        logger.info("extract: %d documents processed, %d from the store, %d facts",
-                    fresh, len(processed) - fresh, facts)
+        logger.info(
+            "extract: %d documents processed, %d from the store, %d facts",
+            fresh,
+            len(processed) - fresh,
+            facts,
+        )
         versions, withdrawn = compare_versions(documents, learned, settings.database)
         written, recurring = link_and_render(
             processed, versions, failed, withdrawn, settings.templates, settings.reports
         )
-        logger.info("report: %d recurring facts, %d files written to %s",
-                    recurring, len(written), settings.reports)
+        logger.info(
+            "report: %d recurring facts, %d files written to %s",
+            recurring,
+            len(written),
+            settings.reports,
+        )
     except Exception:
         finish(settings.database, run_id, inventory, unreadable, pipeline.FAILED)
         raise

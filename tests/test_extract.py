@@ -29,8 +29,14 @@ def brief(fact: Fact) -> tuple[Any, ...]:
 @pytest.mark.parametrize(
     ("text", "sentences"),
     [
-        ("The U.S. and the R.O.K. met. They agreed.", ["The U.S. and the R.O.K. met.", "They agreed."]),
-        ("President Joseph R. Biden, Jr. is here. Next one.", ["President Joseph R. Biden, Jr. is here.", "Next one."]),
+        (
+            "The U.S. and the R.O.K. met. They agreed.",
+            ["The U.S. and the R.O.K. met.", "They agreed."],
+        ),
+        (
+            "President Joseph R. Biden, Jr. is here. Next one.",
+            ["President Joseph R. Biden, Jr. is here.", "Next one."],
+        ),
         ("- First item. Second.\n- Third item", ["First item.", "Second.", "Third item"]),
         ("“A quote.” He said so.", ["“A quote.”", "He said so."]),
     ],
@@ -44,36 +50,101 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("ROK FDI in the United States reached $61.1 billion in 2019.", [(61100000000, "usd", "exact", "2019")]),
-        ("The ROK pledges a new $200M commitment for 2021-2025 period.", [(200000000, "usd", "exact", "2021-2025")]),
-        ("Trade totaled $1.1bn and then US$ 3 million.", [(1100000000, "usd", "exact", None), (3000000, "usd", "exact", None)]),
-        ("More than two million ROK citizens live in the United States.", [(2000000, "people", "more_than", None)]),
-        ("Over 1.7 million Korean students have enrolled since 1955.", [(1700000, "people", "over", "since 1955")]),
-        ("During the 2019/2020 academic year, more than 49,000 Korean students came.", [(49000, "people", "more_than", "2019/2020 academic year")]),
-        ("In the 2009/10 academic year, 72,153 students were here (down 3.9% from the previous year).",
-         [(72153, "people", "exact", "2009/2010 academic year"), (-3.9, "percent", "exact", "2009/2010 academic year vs 2008/2009 academic year")]),
-        ("The deficit dropped by more than 20 percent in 2018.", [(-20, "percent", "more_than", "2018")]),
-        ("Exports in 2011 were $43.5 billion, up 12.0% ($4.7 billion) from 2010.",
-         [(43500000000, "usd", "exact", "2011"), (12, "percent", "exact", "2011 vs 2010"), (4700000000, "usd", "exact", "2011 vs 2010")]),
-        ("It includes 3600 Fulbrighters and almost 2000 participants.", [(3600, "people", "exact", None), (2000, "people", "almost", None)]),
+        (
+            "ROK FDI in the United States reached $61.1 billion in 2019.",
+            [(61100000000, "usd", "exact", "2019")],
+        ),
+        (
+            "The ROK pledges a new $200M commitment for 2021-2025 period.",
+            [(200000000, "usd", "exact", "2021-2025")],
+        ),
+        (
+            "Trade totaled $1.1bn and then US$ 3 million.",
+            [(1100000000, "usd", "exact", None), (3000000, "usd", "exact", None)],
+        ),
+        (
+            "More than two million ROK citizens live in the United States.",
+            [(2000000, "people", "more_than", None)],
+        ),
+        (
+            "Over 1.7 million Korean students have enrolled since 1955.",
+            [(1700000, "people", "over", "since 1955")],
+        ),
+        (
+            "During the 2019/2020 academic year, more than 49,000 Korean students came.",
+            [(49000, "people", "more_than", "2019/2020 academic year")],
+        ),
+        (
+            "In the 2009/10 academic year, 72,153 students were here (down 3.9% from the previous year).",
+            [
+                (72153, "people", "exact", "2009/2010 academic year"),
+                (-3.9, "percent", "exact", "2009/2010 academic year vs 2008/2009 academic year"),
+            ],
+        ),
+        (
+            "The deficit dropped by more than 20 percent in 2018.",
+            [(-20, "percent", "more_than", "2018")],
+        ),
+        (
+            "Exports in 2011 were $43.5 billion, up 12.0% ($4.7 billion) from 2010.",
+            [
+                (43500000000, "usd", "exact", "2011"),
+                (12, "percent", "exact", "2011 vs 2010"),
+                (4700000000, "usd", "exact", "2011 vs 2010"),
+            ],
+        ),
+        (
+            "It includes 3600 Fulbrighters and almost 2000 participants.",
+            [(3600, "people", "exact", None), (2000, "people", "almost", None)],
+        ),
         ("Korea is the sixth largest trading partner.", [(6, "rank", "exact", None)]),
-        ("Korea is the 6th-largest trading partner and the second-largest investor.", [(6, "rank", "exact", None), (2, "rank", "exact", None)]),
-        ("The ROK is the largest per capita source of foreign students.", [(1, "rank", "exact", None)]),
+        (
+            "Korea is the 6th-largest trading partner and the second-largest investor.",
+            [(6, "rank", "exact", None), (2, "rank", "exact", None)],
+        ),
+        (
+            "The ROK is the largest per capita source of foreign students.",
+            [(1, "rank", "exact", None)],
+        ),
         ("It is the 13th fastest growing source of investment.", [(13, "rank", "exact", None)]),
         ("Our alliance marked its 70th anniversary.", [(70, "years", "exact", "2021")]),
         ("Over seventy years ago, the alliance was forged.", [(70, "years", "over", "2021")]),
         ("For over seven decades, our alliance has been strong.", [(70, "years", "over", None)]),
         ("Bilateral trade was $125 billion last year.", [(125000000000, "usd", "exact", "2020")]),
-        ("Nearly 95 percent of products will be duty free by 2017.", [(95, "percent", "nearly", "2017")]),
-        ("In January 2017, Hyundai announced plans to invest $3.1 billion by 2021.", [(3100000000, "usd", "exact", "2017-2021")]),
-        ("The ROK has committed $200 million in new funding over five years.", [(200000000, "usd", "exact", "over five years")]),
+        (
+            "Nearly 95 percent of products will be duty free by 2017.",
+            [(95, "percent", "nearly", "2017")],
+        ),
+        (
+            "In January 2017, Hyundai announced plans to invest $3.1 billion by 2021.",
+            [(3100000000, "usd", "exact", "2017-2021")],
+        ),
+        (
+            "The ROK has committed $200 million in new funding over five years.",
+            [(200000000, "usd", "exact", "over five years")],
+        ),
         ("It brought its 3.8 gigawatt solar factory online.", [(3.8, "gigawatts", "exact", None)]),
-        ("The United States maintains about 28,500 troops in the ROK.", [(28500, "people", "about", None)]),
-        ("Prominent alumni include nine ROK Prime Ministers and two former ROK Presidents.", [(9, "people", "exact", None), (2, "people", "exact", None)]),
-        ("Met with 2,023 Koreans and 2,023 Americans.", [(2023, "people", "exact", None), (2023, "people", "exact", None)]),
+        (
+            "The United States maintains about 28,500 troops in the ROK.",
+            [(28500, "people", "about", None)],
+        ),
+        (
+            "Prominent alumni include nine ROK Prime Ministers and two former ROK Presidents.",
+            [(9, "people", "exact", None), (2, "people", "exact", None)],
+        ),
+        (
+            "Met with 2,023 Koreans and 2,023 Americans.",
+            [(2023, "people", "exact", None), (2023, "people", "exact", None)],
+        ),
         ("Temperatures must stay below 1.5 degrees.", [(1.5, "degrees", "exact", None)]),
-        ("The economy more than tripled from $1 billion in 2011 to $3 billion in 2019.",
-         [(3, "ratio", "more_than", "2011-2019"), (1000000000, "usd", "exact", "2011"), (3000000000, "usd", "exact", "2019")]),
+        (
+            "The economy more than tripled from $1 billion in 2011 to $3 billion in 2019.",
+            [
+                (3, "ratio", "more_than", "2011-2019"),
+                (1000000000, "usd", "exact", "2011"),
+                (3000000000, "usd", "exact", "2019"),
+            ],
+        ),
     ],
 )
 def test_quantities(sentence: str, expected: list[tuple[Any, ...]]) -> None:
@@ -99,37 +170,77 @@ def test_not_quantities(sentence: str) -> None:
 @pytest.mark.parametrize(
     ("text", "metrics"),
     [
-        ("The United States is the ROK’s second largest trading partner, and the ROK is the "
-         "United States’ sixth largest trading partner.",
-         ["us_rank_as_rok_trade_partner", "rok_rank_as_us_trade_partner"]),
-        ("The United States is the ROK’s only treaty ally and its second largest trading partner.",
-         ["us_rank_as_rok_trade_partner"]),
-        ("Korea has become the United States’ 6th-largest trading partner, and the U.S. is Korea’s 2nd-largest.",
-         ["rok_rank_as_us_trade_partner", "us_rank_as_rok_trade_partner"]),
-        ("The ROK is now the United States’ 6th-largest goods trading partner.",
-         ["rok_rank_as_us_goods_trading_partner"]),
-        ("The United States is now the second largest investor in Korea.", ["us_rank_as_investor_in_rok"]),
-        ("The R.O.K. is one of our closest partners, with more than $130 billion in two-way goods "
-         "trade and nearly $35 billion in services in 2018 alone.",
-         ["bilateral_trade_goods", "bilateral_trade_services"]),
-        ("In 2018, two-way trade of goods and services totaled more than $167 billion.",
-         ["bilateral_trade_goods_services"]),
-        ("U.S. goods and services trade with Korea totaled $125 billion in 2011. "
-         "Exports totaled $60 billion; Imports totaled $65 billion.",
-         ["bilateral_trade_goods_services", "us_exports_goods_services_to_rok",
-          "us_imports_goods_services_from_rok"]),
-        ("U.S. goods exports to Korea in 2011 were $43.5 billion, up 12.0% ($4.7 billion) from 2010.",
-         ["us_goods_exports_to_rok", "us_goods_exports_to_rok_change_pct",
-          "us_goods_exports_to_rok_change_usd"]),
-        ("More than two million ROK citizens visit, work, or live in the United States, and over "
-         "200,000 U.S. citizens reside in the ROK.", ["rok_citizens_in_us", "us_citizens_in_rok"]),
-        ("More than 10,000 U.S. and ROK citizens have participated in exchanges, including 3600 "
-         "Fulbrighters.", ["usg_exchange_participants", None]),
-        ("The threat posed by North Korea has been a focal point of the alliance for over 60 years.", [None]),
-        ("The Free Trade Agreement (KORUS), which celebrated its 10th anniversary this year, remains "
-         "the foundation of our economic relationship.", ["korus_fta_age_years"]),
-        ("The subsidiaries are accountable for $14.2 billion in U.S. exports of goods from "
-         "majority-owned U.S. affiliates.", [None]),
+        (
+            "The United States is the ROK’s second largest trading partner, and the ROK is the "
+            "United States’ sixth largest trading partner.",
+            ["us_rank_as_rok_trade_partner", "rok_rank_as_us_trade_partner"],
+        ),
+        (
+            "The United States is the ROK’s only treaty ally and its second largest trading partner.",
+            ["us_rank_as_rok_trade_partner"],
+        ),
+        (
+            "Korea has become the United States’ 6th-largest trading partner, and the U.S. is Korea’s 2nd-largest.",
+            ["rok_rank_as_us_trade_partner", "us_rank_as_rok_trade_partner"],
+        ),
+        (
+            "The ROK is now the United States’ 6th-largest goods trading partner.",
+            ["rok_rank_as_us_goods_trading_partner"],
+        ),
+        (
+            "The United States is now the second largest investor in Korea.",
+            ["us_rank_as_investor_in_rok"],
+        ),
+        (
+            "The R.O.K. is one of our closest partners, with more than $130 billion in two-way goods "
+            "trade and nearly $35 billion in services in 2018 alone.",
+            ["bilateral_trade_goods", "bilateral_trade_services"],
+        ),
+        (
+            "In 2018, two-way trade of goods and services totaled more than $167 billion.",
+            ["bilateral_trade_goods_services"],
+        ),
+        (
+            "U.S. goods and services trade with Korea totaled $125 billion in 2011. "
+            "Exports totaled $60 billion; Imports totaled $65 billion.",
+            [
+                "bilateral_trade_goods_services",
+                "us_exports_goods_services_to_rok",
+                "us_imports_goods_services_from_rok",
+            ],
+        ),
+        (
+            "U.S. goods exports to Korea in 2011 were $43.5 billion, up 12.0% ($4.7 billion) from 2010.",
+            [
+                "us_goods_exports_to_rok",
+                "us_goods_exports_to_rok_change_pct",
+                "us_goods_exports_to_rok_change_usd",
+            ],
+        ),
+        (
+            "More than two million ROK citizens visit, work, or live in the United States, and over "
+            "200,000 U.S. citizens reside in the ROK.",
+            ["rok_citizens_in_us", "us_citizens_in_rok"],
+        ),
+        (
+            "More than 10,000 U.S. and ROK citizens have participated in exchanges, including 3600 "
+            "Fulbrighters.",
+            ["usg_exchange_participants", None],
+        ),
+        (
+            "The threat posed by North Korea has been a focal point of the alliance for over 60 years.",
+            [None],
+        ),
+        (
+            "The Free Trade Agreement (KORUS), which celebrated its 10th anniversary this year, remains "
+            "the foundation of our economic relationship.",
+            ["korus_fta_age_years"],
+        ),
+        (
+            "The subsidiaries are accountable for $14.2 billion in U.S. exports of goods from "
+            "majority-owned U.S. affiliates.",
+            [None],
+        ),
     ],
 )
 def test_metrics(text: str, metrics: list[str | None]) -> None:
@@ -156,6 +267,4 @@ def test_seed_facts_snapshot(name: str, data_regression: DataRegressionFixture) 
     sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
     processed, _ = pipeline.process(sources)
     facts = next(p.facts for p in processed if p.document.name == name)
-    data_regression.check(
-        {"facts": [asdict(f) for f in facts]}, basename=name.removesuffix(".txt")
-    )
+    data_regression.check({"facts": [asdict(f) for f in facts]}, basename=name.removesuffix(".txt"))

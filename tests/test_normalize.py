@@ -45,26 +45,42 @@ def clean(body: str, learned: frozenset[str] = frozenset()) -> tuple[str, list[s
         ("Your browser doesn\u2019t support HTML5\n\nText.\n", "Text.\n", ["media_player"]),
         ("Skip to Content\nText.\n", "Text.\n", ["navigation"]),
         ("Text.\n\n\\###\n", "Text.\n", ["end_marker"]),
-        ("Text.\n\nU.S. Department of State\n\nThe Lessons of 1989\n", "Text.\n", ["footer", "footer"]),
-        ("***The Alliance: A New Chapter***\n\n**<u>Technology</u>** and 10<sup>th</sup>\n",
-         "The Alliance: A New Chapter\n\nTechnology and 10th\n", []),
+        (
+            "Text.\n\nU.S. Department of State\n\nThe Lessons of 1989\n",
+            "Text.\n",
+            ["footer", "footer"],
+        ),
+        (
+            "***The Alliance: A New Chapter***\n\n**<u>Technology</u>** and 10<sup>th</sup>\n",
+            "The Alliance: A New Chapter\n\nTechnology and 10th\n",
+            [],
+        ),
         ("Costs\u00a0$26\u00a0million.\n", "Costs $26 million.\n", []),
-        ("Intro:\n  \u2022 first item\n  \u2022 second item\n    \u2022 nested item\n",
-         "Intro:\n\n- first item\n- second item\n- nested item\n", []),
-        (WRAPPED,
-         "Over seventy years ago, the alliance between the United States and the Republic of "
-         "Korea was forged on the battlefield, as we stood shoulder-to-shoulder in war. Bonded "
-         "in common sacrifice, our partnership has helped to keep the peace in the decades "
-         "since.\n\nA second paragraph that is short.\n", []),
-        ("-   The announcements of significant investments in the United States\n"
-         "    and the Republic of Korea by our leading companies. These\n"
-         "    investments reflect the longstanding close economic ties between.\n"
-         "-   Facilitate mutual and complementary investments in semiconductors,\n"
-         "    including for advanced chips.\n",
-         "- The announcements of significant investments in the United States and the Republic "
-         "of Korea by our leading companies. These investments reflect the longstanding close "
-         "economic ties between.\n- Facilitate mutual and complementary investments in "
-         "semiconductors, including for advanced chips.\n", []),
+        (
+            "Intro:\n  \u2022 first item\n  \u2022 second item\n    \u2022 nested item\n",
+            "Intro:\n\n- first item\n- second item\n- nested item\n",
+            [],
+        ),
+        (
+            WRAPPED,
+            "Over seventy years ago, the alliance between the United States and the Republic of "
+            "Korea was forged on the battlefield, as we stood shoulder-to-shoulder in war. Bonded "
+            "in common sacrifice, our partnership has helped to keep the peace in the decades "
+            "since.\n\nA second paragraph that is short.\n",
+            [],
+        ),
+        (
+            "-   The announcements of significant investments in the United States\n"
+            "    and the Republic of Korea by our leading companies. These\n"
+            "    investments reflect the longstanding close economic ties between.\n"
+            "-   Facilitate mutual and complementary investments in semiconductors,\n"
+            "    including for advanced chips.\n",
+            "- The announcements of significant investments in the United States and the Republic "
+            "of Korea by our leading companies. These investments reflect the longstanding close "
+            "economic ties between.\n- Facilitate mutual and complementary investments in "
+            "semiconductors, including for advanced chips.\n",
+            [],
+        ),
     ],
 )
 def test_clean(body: str, text: str, rules: list[str]) -> None:
@@ -93,4 +109,6 @@ def test_boilerplate_learned_from_recurring_lines() -> None:
 def test_seed_snapshot(name: str, file_regression: FileRegressionFixture) -> None:
     sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
     documents = {d.name: d for d in pipeline.normalize_corpus(pipeline.parse_sources(sources)[0])}
-    file_regression.check(documents[name].text, basename=name.removesuffix(".txt"), extension=".txt")
+    file_regression.check(
+        documents[name].text, basename=name.removesuffix(".txt"), extension=".txt"
+    )

@@ -36,7 +36,11 @@ def test_bad_front_matter_is_ignored_never_executed(front: str) -> None:
         ("A title\nOctober 16, 2020\n\nBody from October 13, 2020.", "2020-10-16", "dateline"),
         ("WASHINGTON, March 3, 2021 - The Secretary said.", "2021-03-03", "dateline"),
         ("Met on June 1, 2019 and again on 5 July 2019.\n", "2019-07-05", "latest date in text"),
-        ("Signed on 2018-02-30, an impossible day, and 2018-03-01.", "2018-03-01", "latest date in text"),
+        (
+            "Signed on 2018-02-30, an impossible day, and 2018-03-01.",
+            "2018-03-01",
+            "latest date in text",
+        ),
         ("No date here, only 2019 and May 2020.", None, "unknown"),
     ],
 )
@@ -47,8 +51,16 @@ def test_infer_date(text: str, date: str | None, source: str) -> None:
 @pytest.mark.parametrize(
     ("text", "title", "source"),
     [
-        ("U.S. and ROK Advance Cooperation\nOctober 16, 2020\n", "U.S. and ROK Advance Cooperation", "first heading"),
-        ("“A quote opens the page.”\n– Someone\nThe Real Heading\n", "The Real Heading", "first heading"),
+        (
+            "U.S. and ROK Advance Cooperation\nOctober 16, 2020\n",
+            "U.S. and ROK Advance Cooperation",
+            "first heading",
+        ),
+        (
+            "“A quote opens the page.”\n– Someone\nThe Real Heading\n",
+            "The Real Heading",
+            "first heading",
+        ),
         ("Only sentences here.\nAnother one.\n", "release", "file name"),
     ],
 )

@@ -21,7 +21,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of releases.")
+@click.option(
+    "--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of releases."
+)
 @click.option("--reports", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
 @click.option(
     "--state-dir",
@@ -52,9 +54,7 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None) -> Non
 
 
 @main.command()
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 def extract(paths: tuple[Path, ...], output: str) -> None:
     """Print the facts stated in release files; writes no state."""

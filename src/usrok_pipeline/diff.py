@@ -58,7 +58,7 @@ def similarity(before: str, after: str) -> float:
     if not before and not after:
         return 1.0
     engine = differ()
-    distance = engine.diff_levenshtein(engine.diff_main(before, after, False))
+    distance: int = engine.diff_levenshtein(engine.diff_main(before, after, False))
     return round(1.0 - distance / max(len(before), len(after)), 4)
 
 

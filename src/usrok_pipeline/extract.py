@@ -26,11 +26,28 @@ LIST_MARK = re.compile(r"^- ")
 # --- numbers ---------------------------------------------------------------------------------
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-UNITS_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+UNITS_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+TENS_WORDS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 WORD_VALUES = {word: i + 1 for i, word in enumerate(UNITS_WORDS)} | {
     word: 20 + 10 * i for i, word in enumerate(TENS_WORDS)
 }
@@ -39,12 +56,40 @@ WORD_NUMBER = (
     rf"|(?:{'|'.join(sorted(UNITS_WORDS, key=len, reverse=True))})\b"
 )
 SCALE_WORD = r"trillion|billion|million|thousand"
-SCALES = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3,
-          "tn": 1e12, "bn": 1e9, "b": 1e9, "mn": 1e6, "m": 1e6, "k": 1e3}
-ORDINAL_WORDS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
-).split()
+SCALES = {
+    "trillion": 1e12,
+    "billion": 1e9,
+    "million": 1e6,
+    "thousand": 1e3,
+    "tn": 1e12,
+    "bn": 1e9,
+    "b": 1e9,
+    "mn": 1e6,
+    "m": 1e6,
+    "k": 1e3,
+}
+ORDINAL_WORDS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
 ORDINAL = rf"\d{{1,3}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS)}"
 SIZE_SUPERLATIVE = r"largest|biggest|leading|top"
 SUPERLATIVE = rf"fastest[\s-]growing|{SIZE_SUPERLATIVE}"
@@ -78,11 +123,20 @@ MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4}
 # --- what surrounds a number ------------------------------------------------------------------
 
 QUALIFIER_BEFORE = (
-    ("more_than", re.compile(r"\b(?:more than|greater than|in excess of|exceeding|at least)\s*$", re.I)),
+    (
+        "more_than",
+        re.compile(r"\b(?:more than|greater than|in excess of|exceeding|at least)\s*$", re.I),
+    ),
     ("over", re.compile(r"\b(?:over|above)\s*$", re.I)),
     ("nearly", re.compile(r"\b(?:nearly|close to|just under)\s*$", re.I)),
     ("almost", re.compile(r"\balmost\s*$", re.I)),
-    ("about", re.compile(r"\b(?:about|approximately|around|roughly|some|an estimated|estimated|approx\.)\s*$", re.I)),
+    (
+        "about",
+        re.compile(
+            r"\b(?:about|approximately|around|roughly|some|an estimated|estimated|approx\.)\s*$",
+            re.I,
+        ),
+    ),
     ("up_to", re.compile(r"\b(?:up to|no more than|no greater than|as many as|at most)\s*$", re.I)),
 )
 DECREASE_BEFORE = re.compile(
@@ -126,7 +180,7 @@ PEOPLE_NOUN = re.compile(
     r"|youth|volunteers|teachers|researchers|scientists|entrepreneurs|journalists)\b",
     re.I,
 )
-NOUN_WINDOW = re.compile(r"^[^,.;:()]{0,60}")
+NOUN_WINDOW = re.compile(r"^(?:[^,.;:()]|\.(?!\s+[A-Z]|\s*$)){0,60}")
 CLAUSE_STOP = re.compile(r"[;]")
 PARENTHESIS_AFTER_CHANGE = re.compile(r"^\s*\($")
 TRADE_TOPIC = re.compile(r"\bgoods and services\b|\bgoods\b|\bservices\b", re.I)
@@ -145,14 +199,88 @@ RANK_NOUN_STOP = re.compile(
 )
 LAST_AND = re.compile(r".*\sand\s+(?=(?:\S+\s+){0,2}\S*$)", re.DOTALL)
 PARENTHETICAL = re.compile(r"\([^()\d]*\)")
-POSSESSIVE_NAME = re.compile(rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s")
+POSSESSIVE_NAME = re.compile(
+    rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s"
+)
 ONE_OF_BEFORE = re.compile(r"\bone of (?:the|its|our|their)\s+(?:\w+\s+)?$", re.I)
 STOPWORDS = frozenset(
-    "a an the of in on at to for from by with and or as is are was were be been has have had its "
-    "their our his her this that these those which who whom whose it they we you i will would "
-    "can could may might also than more over nearly almost about some approximately up into "
-    "per each every other such including include includes across between since during while "
-    "through both all".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "its",
+        "their",
+        "our",
+        "his",
+        "her",
+        "this",
+        "that",
+        "these",
+        "those",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "it",
+        "they",
+        "we",
+        "you",
+        "i",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "also",
+        "than",
+        "more",
+        "over",
+        "nearly",
+        "almost",
+        "about",
+        "some",
+        "approximately",
+        "up",
+        "into",
+        "per",
+        "each",
+        "every",
+        "other",
+        "such",
+        "including",
+        "include",
+        "includes",
+        "across",
+        "between",
+        "since",
+        "during",
+        "while",
+        "through",
+        "both",
+        "all",
+    ]
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
 
@@ -370,7 +498,9 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
             return None
         unit = duration.group("unit").lower().rstrip("s")
         if unit == "decade":
-            return Mention(match.start(), match.end() + duration.end(), value * 10, "years", "duration")
+            return Mention(
+                match.start(), match.end() + duration.end(), value * 10, "years", "duration"
+            )
         return Mention(match.start(), match.end() + duration.end(), value, f"{unit}s", "duration")
     if DEGREES_AFTER.match(after):
         return Mention(match.start(), match.end(), value, "degrees", "other")
@@ -405,7 +535,11 @@ def find_mentions(sentence: str) -> list[Mention]:
     for m in RANK.finditer(sentence):
         noun, owner = rank_details(sentence, m)
         sup = re.sub(r"[\s-]+", " ", m.group("sup").lower())
-        add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "rank", "rank", noun, owner, sup))
+        add(
+            Mention(
+                m.start(), m.end(), ordinal_value(m.group("ord")), "rank", "rank", noun, owner, sup
+            )
+        )
     for m in SUPERLATIVE_ALONE.finditer(sentence):
         before = sentence[: m.start()]
         noun, owner = rank_details(sentence, m)
@@ -413,8 +547,11 @@ def find_mentions(sentence: str) -> list[Mention]:
             continue
         if not re.search(r"(?:\bthe|\bits|\bour|\btheir|[’'`=]s?)\s+$", before):
             continue
-        if not re.search(r"\b(?:partner|source|investor|destination|market|supplier|origin"
-                         r"|exporter|importer|customer|buyer|donor|contributor)\b", noun):
+        if not re.search(
+            r"\b(?:partner|source|investor|destination|market|supplier|origin"
+            r"|exporter|importer|customer|buyer|donor|contributor)\b",
+            noun,
+        ):
             continue
         add(Mention(m.start(), m.end(), 1, "rank", "rank", noun, owner, m.group("sup").lower()))
     for m in ANNIVERSARY.finditer(sentence):
@@ -444,8 +581,23 @@ def find_periods(sentence: str) -> list[Period]:
     """The time expressions of a sentence, normalized."""
     periods: list[Period] = []
     for m in PERIODS.finditer(sentence):
-        kind = next(k for k in ("academic", "slash", "fiscal", "range", "since", "asof", "by",
-                                "from", "plain", "relative", "span") if m.group(k))
+        kind = next(
+            k
+            for k in (
+                "academic",
+                "slash",
+                "fiscal",
+                "range",
+                "since",
+                "asof",
+                "by",
+                "from",
+                "plain",
+                "relative",
+                "span",
+            )
+            if m.group(k)
+        )
         if kind == "academic":
             text = f"{m.group('a1')}/{full_year(m.group('a1'), m.group('a2'))} academic year"
         elif kind == "slash":
@@ -482,8 +634,13 @@ def resolve_relative(text: str, year: int | None) -> str:
     """'last year' against the publication year; left as written when that is unknown."""
     if year is None:
         return text
-    offset = {"this year": 0, "last year": -1, "the previous year": -1, "the past year": -1,
-              "next year": 1}.get(text, 0)
+    offset = {
+        "this year": 0,
+        "last year": -1,
+        "the previous year": -1,
+        "the past year": -1,
+        "next year": 1,
+    }.get(text, 0)
     return str(year + offset)
 
 
@@ -633,10 +790,11 @@ def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Me
     if not noun and earlier and earlier[-1].kind == "rank":
         noun = earlier[-1].rank_noun
     if owner == "its":
-        named = [m for m in POSSESSIVE_NAME.finditer(text, 0, mention.start)]
+        named = list(POSSESSIVE_NAME.finditer(text, 0, mention.start))
         owner = ("us" if named[-1].group("us") else "rok") if named else None
-    return Mention(mention.start, mention.end, mention.value, "rank", "rank", noun, owner,
-                   mention.superlative)
+    return Mention(
+        mention.start, mention.end, mention.value, "rank", "rank", noun, owner, mention.superlative
+    )
 
 
 def sentence_facts(
@@ -673,10 +831,12 @@ def sentence_facts(
             ):
                 is_change = True
                 sign = -1.0 if facts[-1].value < 0 else 1.0
-        clause_start = max((m.end() for m in CLAUSE_STOP.finditer(text, 0, mention.start)), default=0)
+        clause_start = max(
+            (m.end() for m in CLAUSE_STOP.finditer(text, 0, mention.start)), default=0
+        )
         first_in_clause = next(m.start for m in mentions if m.start >= clause_start)
         prefix = PARENTHETICAL.sub("", text[clause_start:first_in_clause])
-        local = PARENTHETICAL.sub("", f"{before}{text[mention.start:mention.end]}{after}")
+        local = PARENTHETICAL.sub("", f"{before}{text[mention.start : mention.end]}{after}")
         contexts = [local, f"{prefix} {local}"]
         if carry.topic and not TRADE_TOPIC.search(text):
             contexts = [*contexts, *(f"{c} {carry.topic}" for c in contexts)]
@@ -687,16 +847,27 @@ def sentence_facts(
         elif is_change or mention.kind == "multiple":
             levels = [m for m, c in zip(metrics, changes, strict=True) if m and not c]
             base = levels[-1] if levels else amount_metric(catalog, "usd", contexts, contexts[1])
-            suffix = "_growth_multiple" if mention.kind == "multiple" else (
-                "_change_pct" if mention.unit == "percent" else "_change_usd")
+            suffix = (
+                "_growth_multiple"
+                if mention.kind == "multiple"
+                else ("_change_pct" if mention.unit == "percent" else "_change_usd")
+            )
             metric = f"{base}{suffix}" if base else None
         else:
             metric = amount_metric(catalog, mention.unit, contexts, contexts[1])
         period = period_for(mention, text, periods, year, is_change)
-        if period is None and not periods and mention.kind not in ("rank", "duration", "anniversary"):
+        if (
+            period is None
+            and not periods
+            and mention.kind not in ("rank", "duration", "anniversary")
+        ):
             period = carry.period
         key = metric or derived_key(mention, before, after, is_change)
-        scope = "bilateral" if metric or KOREA_TERM.search(local) or KOREA_TERM.search(prefix) else "context"
+        scope = (
+            "bilateral"
+            if metric or KOREA_TERM.search(local) or KOREA_TERM.search(prefix)
+            else "context"
+        )
         facts.append(
             Fact(
                 document=document,

@@ -30,7 +30,7 @@ def period_years(period: str | None) -> tuple[int, ...]:
 
 
 def ordering(fact: Fact, dates: Mapping[str, str | None]) -> tuple[int, str, str, int]:
-    """Timeline order: the period's last year (else the release year), release date, name, offset."""
+    """Timeline order: the period's last year (else the release year), date, name, offset."""
     date = dates.get(fact.document) or ""
     years = period_years(fact.period)
     year = years[-1] if years else int(date[:4]) if date else 9999
@@ -66,9 +66,7 @@ def recurring_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fac
     }
 
 
-def timelines(
-    documents: Sequence[ProcessedDocument], labels: Mapping[str, str]
-) -> list[Timeline]:
+def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str]) -> list[Timeline]:
     """Every recurring fact as a timeline of its statements, each classified."""
     dates = {p.document.name: p.document.metadata.date for p in documents}
     result: list[Timeline] = []

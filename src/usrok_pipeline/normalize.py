@@ -78,15 +78,10 @@ def rules_from_mapping(raw: dict[str, Any]) -> Rules:
 
 def clean_inline(line: str) -> str:
     """Drop markdown escapes, emphasis and formatting tags."""
-    line = ESCAPED_MARK.sub("", line)
-    line = FORMAT_TAG.sub("", line)
-    line = EMPHASIS.sub(r"\2", line)
-    return line
+    return EMPHASIS.sub(r"\2", FORMAT_TAG.sub("", ESCAPED_MARK.sub("", line)))
 
 
-def strip_boilerplate_lines(
-    lines: Sequence[str], rules: Rules
-) -> tuple[list[str], list[Removal]]:
+def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[str], list[Removal]]:
     """Remove banner, notice, player and navigation lines and the trailing footer."""
     kept: list[str] = []
     removed: list[Removal] = []
@@ -146,11 +141,7 @@ def assemble_blocks(lines: Sequence[str]) -> list[Block]:
             is_item = bool(bullet)
             line = line[bullet.end() :] if bullet else line
         parts.append(line)
-        joinable = (
-            wrapped
-            and not hard_break
-            and len(raw.rstrip()) >= WRAPPED_LINE_SHARE * width
-        )
+        joinable = wrapped and not hard_break and len(raw.rstrip()) >= WRAPPED_LINE_SHARE * width
     flush()
     return blocks
 

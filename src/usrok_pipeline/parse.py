@@ -10,9 +10,7 @@ import yaml
 from .records import Metadata, ParsedDocument
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 MONTH_ABBREVIATIONS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 FULL_DATE = re.compile(
     rf"\b(?P<month>{MONTHS}|(?:{MONTH_ABBREVIATIONS})\.?)\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)\b"
@@ -45,9 +43,7 @@ def split_front_matter(name: str, sha256: str, text: str) -> ParsedDocument:
         if isinstance(loaded, dict)
         else {}
     )
-    return ParsedDocument(
-        name=name, sha256=sha256, front_matter=fields, body=text[match.end() :]
-    )
+    return ParsedDocument(name=name, sha256=sha256, front_matter=fields, body=text[match.end() :])
 
 
 def iso_date(match: re.Match[str]) -> str | None:

@@ -55,7 +55,10 @@ def learn(cleaned: Sequence[Cleaned]) -> frozenset[str]:
 
 
 def finish(
-    doc: ParsedDocument, blocks: Sequence[Block], removed: Sequence[Removal], learned: frozenset[str]
+    doc: ParsedDocument,
+    blocks: Sequence[Block],
+    removed: Sequence[Removal],
+    learned: frozenset[str],
 ) -> NormalizedDocument:
     """The normalized document with its metadata."""
     text, removals = normalize.normalize(blocks, removed, learned)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ QUALIFIER_WORDS = {
     "up_to": "up to ",
 }
 MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+LARGE_COUNT = 1e6
 ORDINAL_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
+WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,11 @@ def amount(fact: Fact) -> str:
     if fact.unit == "percent":
         return f"{number(value)}%"
     if fact.unit in ("people", "count"):
-        return number(value) if fact.unit == "count" else f"{number(value)} people"
+        count = number(value)
+        if abs(value) >= LARGE_COUNT:
+            scale, word = next((sc, w) for sc, w in MONEY_SCALES if abs(value) >= sc)
+            count = f"{number(round(value / scale, 3))} {word}"
+        return count if fact.unit == "count" else f"{count} people"
     if fact.unit == "ratio":
         return f"{number(value)}×"
     return f"{number(value)} {fact.unit}"
@@ -93,17 +100,24 @@ def quote_parts(fact: Fact) -> tuple[str, str, str]:
     return fact.sentence[:at], fact.mention, fact.sentence[end:]
 
 
+def web_url(url: str | None) -> str | None:
+    """A link target only when it is a web address, so that a release cannot inject a script URL."""
+    return url if url and WEB_URL.match(url) else None
+
+
 def environment(templates: Path) -> Environment:
     """The Jinja environment: HTML autoescaped, undefined names an error, output stable."""
     env = Environment(
         loader=FileSystemLoader(templates),
-        autoescape=select_autoescape(["html"]),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(amount=amount, stated=stated, quote_parts=quote_parts, number=number)
+    env.filters.update(
+        amount=amount, stated=stated, quote_parts=quote_parts, number=number, web_url=web_url
+    )
     return env
 
 
@@ -137,7 +151,9 @@ def facts_jsonl(documents: Sequence[ProcessedDocument]) -> str:
         (fact for p in documents for fact in p.facts),
         key=lambda f: (f.document, f.start, f.sentence.find(f.mention), f.mention),
     )
-    return "".join(json.dumps(f.as_json(), sort_keys=True, ensure_ascii=False) + "\n" for f in facts)
+    return "".join(
+        json.dumps(f.as_json(), sort_keys=True, ensure_ascii=False) + "\n" for f in facts
+    )
 
 
 def render(report: Report, templates: Path) -> dict[str, str]:

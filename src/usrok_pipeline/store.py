@@ -155,7 +155,9 @@ class Store:
             removed=tuple(sorted(name for name in known if name not in present)),
         )
 
-    def record_sources(self, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]) -> None:
+    def record_sources(
+        self, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
+    ) -> None:
         """Store new versions and mark documents whose file disappeared as withdrawn."""
         with self.transaction() as db:
             for source in sources:

@@ -1,0 +1,79 @@
+"""The pipeline flow end to end on a real Prefect API and a real state store."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> dict[str, Path]:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    return {"seeds": seeds, "reports": tmp_path / "reports", "state": tmp_path / "state"}
+
+
+def run(folders: dict[str, Path]):  # type: ignore[no-untyped-def]
+    from flows.pipeline import run_pipeline
+
+    return run_pipeline(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> None:
+    first = run(folders)
+    assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
+    assert sorted(first.written) == ["facts.jsonl", "index.html", "index.md"]
+    page = (folders["reports"] / "index.html").read_text()
+    assert "U.S. and ROK Advance Economic Cooperation at the 5th Senior Economic Dialogue" in page
+    assert first.facts == len((folders["reports"] / "facts.jsonl").read_text().splitlines())
+
+    again = run(folders)
+    assert (len(again.new), len(again.changed), len(again.unchanged)) == (0, 0, 5)
+    assert (again.processed, again.written) == (0, ())
+
+    seed = folders["seeds"] / "002_b8fc4deb01f73003.txt"
+    seed.write_text(seed.read_text().replace("$125 billion", "$126 billion"))
+    (folders["seeds"] / "000_479443e2f1f97cd6.txt").unlink()
+    (folders["seeds"] / "empty.txt").write_text("")
+    changed = run(folders)
+    assert changed.changed == ("002_b8fc4deb01f73003.txt",)
+    assert changed.removed == ("000_479443e2f1f97cd6.txt",)
+    assert [(f.name, f.reason) for f in changed.failed] == [("empty.txt", "the file is empty")]
+    assert (changed.processed, changed.status) == (1, "completed with failures")
+    markdown = (folders["reports"] / "index.md").read_text()
+    assert "## Releases whose file changed" in markdown
+    assert "- helped facilitate $125 billion" not in markdown
+    assert "$126 billion" in markdown
+    assert "`000_479443e2f1f97cd6.txt`: withdrawn" in markdown
+    assert "`empty.txt`: the file is empty" in markdown
+
+    with sqlite3.connect(folders["state"] / "state.db") as db:
+        runs = db.execute(
+            "SELECT status, new, changed, unchanged, removed, failed FROM runs"
+        ).fetchall()
+        versions = db.execute("SELECT COUNT(*) FROM versions WHERE name LIKE '002%'").fetchone()
+    assert runs == [
+        ("completed", 5, 0, 0, 0, 0),
+        ("completed", 0, 0, 5, 0, 0),
+        ("completed with failures", 1, 1, 3, 1, 1),
+    ]
+    assert versions == (2,)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_run_with_no_readable_release_fails(tmp_path: Path) -> None:
+    from flows.pipeline import run_pipeline
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "blank.txt").write_text("   \n")
+    with pytest.raises(RuntimeError, match="no release could be read"):
+        run_pipeline(str(seeds), str(tmp_path / "reports"), str(tmp_path / "state"))
+    with sqlite3.connect(tmp_path / "state" / "state.db") as db:
+        assert db.execute("SELECT status, failed FROM runs").fetchall() == [("failed", 1)]

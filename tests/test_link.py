@@ -1,0 +1,98 @@
+"""Link: timelines across releases and how each statement is classified."""
+
+from __future__ import annotations
+
+import pytest
+
+from usrok_pipeline.link import changed_facts, rewordings, timelines
+from usrok_pipeline.records import Fact, Metadata, NormalizedDocument, ProcessedDocument
+
+
+def fact(
+    document: str,
+    value: float,
+    period: str | None,
+    unit: str = "usd",
+    key: str = "trade",
+    sentence: str = "Trade was high.",
+) -> Fact:
+    return Fact(
+        document=document,
+        sentence=sentence,
+        start=0,
+        end=len(sentence),
+        mention="x",
+        value=value,
+        unit=unit,
+        qualifier="exact",
+        period=period,
+        metric=key,
+        key=key,
+        scope="bilateral",
+    )
+
+
+def release(name: str, date: str | None, *facts: Fact) -> ProcessedDocument:
+    meta = Metadata(title=name, title_source="test", date=date, date_source="test", source_url=None)
+    return ProcessedDocument(NormalizedDocument(name, "h", meta, ""), facts)
+
+
+@pytest.mark.parametrize(
+    ("statements", "kinds"),
+    [
+        (
+            [("a", "2019-01-01", 100, "2018"), ("b", "2020-01-01", 120, "2019")],
+            ["new figure", "new figure"],
+        ),
+        (
+            [("a", "2019-01-01", 100, "2018"), ("b", "2020-01-01", 100.2, "2018")],
+            ["new figure", "restatement"],
+        ),
+        (
+            [("a", "2019-01-01", 100, "2018"), ("b", "2020-01-01", 95, "2018")],
+            ["new figure", "revision"],
+        ),
+        (
+            [("b", "2020-01-01", 120, "2019"), ("a", "2019-01-01", 100, "2018")],
+            ["new figure", "new figure"],
+        ),
+    ],
+)
+def test_classification(statements: list[tuple[str, str, float, str]], kinds: list[str]) -> None:
+    docs = [release(n, d, fact(n, v, p)) for n, d, v, p in statements]
+    (line,) = timelines(docs, {"trade": "Trade"})
+    assert [c.kind for c in line.changes] == kinds
+    assert line.label == "Trade"
+
+
+def test_rank_change_and_restatement() -> None:
+    docs = [
+        release("a", "2014-01-01", fact("a", 6, None, unit="rank", key="rank")),
+        release("b", "2019-01-01", fact("b", 7, None, unit="rank", key="rank")),
+        release("c", "2023-01-01", fact("c", 7, None, unit="rank", key="rank")),
+    ]
+    (line,) = timelines(docs, {})
+    assert [c.kind for c in line.changes] == ["new figure", "rank change", "restatement"]
+    assert [c.kind for c in changed_facts([line])] == ["rank change"]
+
+
+def test_single_release_facts_are_not_recurring() -> None:
+    assert timelines([release("a", None, fact("a", 1, None), fact("a", 2, None))], {}) == []
+
+
+def test_rewordings_pair_consecutive_statements() -> None:
+    docs = [
+        release(
+            "a", "2020-01-01", fact("a", 1, None, sentence="The ROK donated essential supplies.")
+        ),
+        release(
+            "b", "2021-01-01", fact("b", 1, None, sentence="The ROK donated critical supplies.")
+        ),
+        release("c", "2022-01-01", fact("c", 1, None, sentence="Completely different words here.")),
+    ]
+    (found,) = rewordings(timelines(docs, {}))
+    assert (found.before_document, found.after_document) == ("a", "b")
+    assert [(s.op, s.text) for s in found.spans if s.op != "equal"] == [
+        ("delete", "essential"),
+        ("insert", "critical"),
+    ]

@@ -1,0 +1,85 @@
+"""Render: the report of the seeds, escaping of release text, byte-identical output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pytest_regressions.file_regression import FileRegressionFixture
+
+from conftest import PROJECT, SEEDS
+from usrok_pipeline import pipeline, render
+from usrok_pipeline.ingest import read_sources, sha256_of
+from usrok_pipeline.records import Fact, SourceFile
+
+TEMPLATES = PROJECT / "templates"
+
+
+def seed_report() -> dict[str, str]:
+    sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
+    processed, rejected = pipeline.process(sources)
+    return render.render(pipeline.build_report(processed, [], rejected, []), TEMPLATES)
+
+
+@pytest.mark.parametrize("name", ["index.html", "index.md"])
+def test_seed_report_snapshot(name: str, file_regression: FileRegressionFixture) -> None:
+    stem, extension = name.rsplit(".", 1)
+    file_regression.check(seed_report()[name], basename=f"seeds_{stem}", extension=f".{extension}")
+
+
+def test_same_inputs_same_bytes() -> None:
+    assert seed_report() == seed_report()
+
+
+def test_facts_jsonl_fields() -> None:
+    lines = seed_report()["facts.jsonl"].splitlines()
+    record = json.loads(lines[0])
+    assert {
+        "document",
+        "sentence",
+        "start",
+        "end",
+        "value",
+        "unit",
+        "qualifier",
+        "period",
+        "metric",
+    } <= set(record)
+    order = [(json.loads(line)["document"], json.loads(line)["start"]) for line in lines]
+    assert order == sorted(order)
+
+
+def test_release_text_is_escaped() -> None:
+    hostile = (
+        "---\ntitle: '<script>alert(1)</script>'\nsource_url: 'javascript:alert(1)'\n---\n"
+        "Trade with <img src=x onerror=alert(1)> Korea totaled $5 billion in 2019.\n"
+    )
+    twin = hostile.replace("$5 billion", "$6 billion")
+    sources = [
+        SourceFile(n, sha256_of(t.encode()), t.encode())
+        for n, t in (("a.md", hostile), ("b.md", twin))
+    ]
+    processed, _ = pipeline.process(sources)
+    page = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)["index.html"]
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert 'href="javascript:' not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "qualifier", "text"),
+    [
+        (61100000000, "usd", "exact", "$61.1 billion"),
+        (200000000, "usd", "more_than", "more than $200 million"),
+        (-4700000000, "usd", "exact", "-$4.7 billion"),
+        (6, "rank", "exact", "6th"),
+        (22, "rank", "exact", "22nd"),
+        (-3.9, "percent", "exact", "-3.9%"),
+        (49000, "people", "more_than", "more than 49,000 people"),
+        (70, "years", "over", "over 70 years"),
+    ],
+)
+def test_stated(value: float, unit: str, qualifier: str, text: str) -> None:
+    fact = Fact("a", "s", 0, 1, "x", value, unit, qualifier, None, None, "k", "bilateral")
+    assert render.stated(fact) == text
