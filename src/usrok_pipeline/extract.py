@@ -119,6 +119,8 @@ WORD_COUNT = re.compile(
     re.IGNORECASE,
 )
 MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4}
+SUPERLATIVE_WORDS = frozenset({"largest", "biggest", "leading", "top", "fastest"})
+NUMBER_WORDS = frozenset(WORD_VALUES)
 
 # --- what surrounds a number ------------------------------------------------------------------
 
@@ -202,6 +204,18 @@ PARENTHETICAL = re.compile(r"\([^()\d]*\)")
 POSSESSIVE_NAME = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s"
 )
+DEFINITE_BEFORE = re.compile(r"(?:\bthe|\bits|\bour|\btheir|[’'`=]s?)\s+$")
+RANKED_NOUN = re.compile(
+    r"\b(?:partner|source|investor|destination|market|supplier|origin"
+    r"|exporter|importer|customer|buyer|donor|contributor)\b"
+)
+SPACES_OR_HYPHENS = re.compile(r"[\s-]+")
+LOWER_WORD = re.compile(r"[a-z]+")
+DIGIT = re.compile(r"\d")
+# Words before a number are read from this many characters back, never the whole sentence.
+LOOKBACK_CHARS = 80
+LINKING_WORD_BEFORE = re.compile(r"\b(?:by|of|a|totall?ing|totall?ed|were|was|is|are)\s*$")
+SPAN_PREPOSITION_BEFORE = re.compile(r"\b(?:over|within|in|during)\s+$", re.I)
 ONE_OF_BEFORE = re.compile(r"\bone of (?:the|its|our|their)\s+(?:\w+\s+)?$", re.I)
 STOPWORDS = frozenset(
     [
@@ -444,8 +458,8 @@ def is_year_like(match: re.Match[str]) -> bool:
 
 def qualifier_of(before: str) -> str:
     """The hedge written just before a number: more than, nearly, about, up to, or exact."""
-    before = before.rstrip().removesuffix("$").removesuffix("US").rstrip()
-    before = re.sub(r"\b(?:by|of|a|totall?ing|totall?ed|were|was|is|are)\s*$", "", before).rstrip()
+    before = before[-LOOKBACK_CHARS:].rstrip().removesuffix("$").removesuffix("US").rstrip()
+    before = LINKING_WORD_BEFORE.sub("", before).rstrip()
     return next((name for name, rx in QUALIFIER_BEFORE if rx.search(before + " ")), "exact")
 
 
@@ -454,7 +468,7 @@ def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
     tail = sentence[match.end() :]
     stop = RANK_NOUN_STOP.search(tail)
     noun = " ".join(tail[: stop.start() if stop else len(tail)].split()[:8])
-    before = sentence[: match.start()]
+    before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
     owner: str | None = None
     possessor = POSSESSOR_BEFORE.search(before)
     if possessor:
@@ -473,7 +487,8 @@ def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
 
 def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Mention | None:
     """A plain number as a count, people, a duration or another unit, or None when it is not one."""
-    before, after = sentence[: match.start()], sentence[match.end() :]
+    before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
+    after = sentence[match.end() :]
     token = match.group("num")
     is_word = not token[0].isdigit()
     qualifier = qualifier_of(before)
@@ -494,7 +509,7 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     if duration:
         if VAGUE_SPAN_BEFORE.search(before):
             return None
-        if has_money and re.search(r"\b(?:over|within|in|during)\s+$", before, re.I):
+        if has_money and SPAN_PREPOSITION_BEFORE.search(before):
             return None
         unit = duration.group("unit").lower().rstrip("s")
         if unit == "decade":
@@ -513,59 +528,65 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     return Mention(match.start(), match.end(), value, unit, "count")
 
 
+def superlative_mention(sentence: str, match: re.Match[str]) -> Mention | None:
+    """'the largest investor' as rank 1, when it ranks something and is not 'one of the largest'."""
+    before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
+    noun, owner = rank_details(sentence, match)
+    if not noun or ONE_OF_BEFORE.search(before) or not DEFINITE_BEFORE.search(before):
+        return None
+    if not RANKED_NOUN.search(noun):
+        return None
+    sup = match.group("sup").lower()
+    return Mention(match.start(), match.end(), 1, "rank", "rank", noun, owner, sup)
+
+
 def find_mentions(sentence: str) -> list[Mention]:
     """Every quantity in a sentence, left to right, without overlaps."""
+    lower = sentence.lower()
+    words = set(LOWER_WORD.findall(lower))
+    has_digit = DIGIT.search(sentence) is not None
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    def add(mention: Mention) -> None:
-        if free(mention.start, mention.end):
+    def add(mention: Mention | None) -> None:
+        if mention and free(mention.start, mention.end):
             found.append(mention)
             taken.append((mention.start, mention.end))
 
-    for m in MONEY.finditer(sentence):
-        add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
-    for m in MONEY_WORDS.finditer(sentence):
-        add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
-    for m in PERCENT.finditer(sentence):
-        add(Mention(m.start(), m.end(), number_value(m.group("num")), "percent", "percent"))
-    for m in RANK.finditer(sentence):
-        noun, owner = rank_details(sentence, m)
-        sup = re.sub(r"[\s-]+", " ", m.group("sup").lower())
-        add(
-            Mention(
-                m.start(), m.end(), ordinal_value(m.group("ord")), "rank", "rank", noun, owner, sup
-            )
-        )
-    for m in SUPERLATIVE_ALONE.finditer(sentence):
-        before = sentence[: m.start()]
-        noun, owner = rank_details(sentence, m)
-        if ONE_OF_BEFORE.search(before) or not noun:
-            continue
-        if not re.search(r"(?:\bthe|\bits|\bour|\btheir|[’'`=]s?)\s+$", before):
-            continue
-        if not re.search(
-            r"\b(?:partner|source|investor|destination|market|supplier|origin"
-            r"|exporter|importer|customer|buyer|donor|contributor)\b",
-            noun,
-        ):
-            continue
-        add(Mention(m.start(), m.end(), 1, "rank", "rank", noun, owner, m.group("sup").lower()))
-    for m in ANNIVERSARY.finditer(sentence):
-        add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "years", "anniversary"))
-    for m in MULTIPLE.finditer(sentence):
-        add(Mention(m.start(), m.end(), MULTIPLES[m.group("mult").lower()], "ratio", "multiple"))
+    if "$" in sentence:
+        for m in MONEY.finditer(sentence):
+            add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
+    if "dollars" in words:
+        for m in MONEY_WORDS.finditer(sentence):
+            add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
+    if "%" in sentence or "percent" in words or "cent" in words:
+        for m in PERCENT.finditer(sentence):
+            add(Mention(m.start(), m.end(), number_value(m.group("num")), "percent", "percent"))
+    if words & SUPERLATIVE_WORDS:
+        for m in RANK.finditer(sentence):
+            noun, owner = rank_details(sentence, m)
+            sup = SPACES_OR_HYPHENS.sub(" ", m.group("sup").lower())
+            value = ordinal_value(m.group("ord"))
+            add(Mention(m.start(), m.end(), value, "rank", "rank", noun, owner, sup))
+        for m in SUPERLATIVE_ALONE.finditer(sentence):
+            add(superlative_mention(sentence, m))
+    if "anniversary" in words:
+        for m in ANNIVERSARY.finditer(sentence):
+            add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "years", "anniversary"))
+    if words & MULTIPLES.keys():
+        for m in MULTIPLE.finditer(sentence):
+            value = MULTIPLES[m.group("mult").lower()]
+            add(Mention(m.start(), m.end(), value, "ratio", "multiple"))
     has_money = any(x.unit == "usd" for x in found)
-    for rx in (COUNT, WORD_COUNT):
+    for rx, wanted in ((COUNT, has_digit), (WORD_COUNT, bool(words & NUMBER_WORDS))):
+        if not wanted:
+            continue
         for m in rx.finditer(sentence):
-            if not free(m.start(), m.end()):
-                continue
-            mention = count_mention(sentence, m, has_money)
-            if mention:
-                add(mention)
+            if free(m.start(), m.end()):
+                add(count_mention(sentence, m, has_money))
     return sorted(found, key=lambda x: x.start)
 
 
@@ -815,11 +836,11 @@ def sentence_facts(
         clause_end = next((m.start() for m in CLAUSE_STOP.finditer(text, mention.end)), len(text))
         before = before_context(text, mention.start, previous_end)
         after = text[mention.end : min(next_start, clause_end)]
-        qualifier = qualifier_of(text[: mention.start])
+        head = text[max(0, mention.start - LOOKBACK_CHARS) : mention.start]
+        qualifier = qualifier_of(head)
         sign = 1.0
         is_change = False
         if mention.kind in ("percent", "money"):
-            head = text[: mention.start]
             if DECREASE_BEFORE.search(head):
                 is_change, sign = True, -1.0
             elif INCREASE_BEFORE.search(head):

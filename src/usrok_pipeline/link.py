@@ -16,7 +16,6 @@ NEW_FIGURE = "new figure"
 RESTATEMENT = "restatement"
 REVISION = "revision"
 RANK_CHANGE = "rank change"
-FIRST_STATEMENT = "first statement"
 
 
 def same_value(a: float, b: float) -> bool:
@@ -40,7 +39,7 @@ def ordering(fact: Fact, dates: Mapping[str, str | None]) -> tuple[int, str, str
 def classify(fact: Fact, previous: Fact | None, earlier: Sequence[Fact]) -> str:
     """What a statement is against the figures stated before it in other releases."""
     if previous is None:
-        return NEW_FIGURE if not earlier else FIRST_STATEMENT
+        return NEW_FIGURE
     same_period = [f for f in earlier if period_years(f.period) == period_years(fact.period)]
     if fact.unit == "rank" and not same_value(fact.value, previous.value):
         return RANK_CHANGE
