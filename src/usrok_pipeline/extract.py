@@ -141,6 +141,15 @@ QUALIFIER_BEFORE = (
     ),
     ("up_to", re.compile(r"\b(?:up to|no more than|no greater than|as many as|at most)\s*$", re.I)),
 )
+AFTER_PARENTHESIS = r"\s*(?:\([^()]*\)\s*)?"
+INCREASE_AFTER = re.compile(
+    rf"{AFTER_PARENTHESIS}(?:(?:more|greater|higher)\s+than\b|(?:increase|rise|gain|growth|jump)\b)",
+    re.I,
+)
+DECREASE_AFTER = re.compile(
+    rf"{AFTER_PARENTHESIS}(?:(?:less|lower|fewer)\s+than\b|(?:decrease|decline|drop|fall|reduction)\b)",
+    re.I,
+)
 DECREASE_BEFORE = re.compile(
     r"\b(?:down|decreas\w*|declin\w*|dropp?\w*|fell|fall\w*|lower\w*|shr[aiu]nk\w*|reduc\w*|cut)"
     r"(?:\s+by)?(?:\s+(?:more than|over|nearly|almost|about|some|roughly|approximately))?\s*$",
@@ -168,6 +177,9 @@ DETERMINER_BEFORE = re.compile(
     r"\b(?:the|our|both|these|those|its|their|his|her|all|each|every|per|between|any|a|an)\s+$",
     re.I,
 )
+COUNTED_NOUN_AFTER = re.compile(
+    r"\s+(?!(?:levels?|figures?|data|values?|rates?|prices?)\b)[A-Za-z]"
+)
 WORD_NUMBER_NOT_COUNT_AFTER = re.compile(r"^\s+(?:of|ways?|sides?|or|to)\b", re.I)
 VAGUE_SPAN_BEFORE = re.compile(r"\b(?:the\s+)?(?:past|last|next|coming|previous|first)\s+$", re.I)
 DURATION_AFTER = re.compile(r"^[\s-]*(?P<unit>years?|decades?|months?|weeks?|days?)\b", re.I)
@@ -186,11 +198,16 @@ NOUN_WINDOW = re.compile(r"^(?:[^,.;:()]|\.(?!\s+[A-Z]|\s*$)){0,60}")
 CLAUSE_STOP = re.compile(r"[;]")
 PARENTHESIS_AFTER_CHANGE = re.compile(r"^\s*\($")
 TRADE_TOPIC = re.compile(r"\bgoods and services\b|\bgoods\b|\bservices\b", re.I)
-KOREA_TERM = re.compile(r"\b(?:Korea|Korean|Koreans|ROK|R\.O\.K|Seoul)\b")
+# Words that place a figure outside the bilateral relationship (multilateral, global).
+CONTEXT_TERM = re.compile(
+    r"\b(?:global|world|worldwide|region[’']s|multilateral|Trans-Pacific|TPP|COVAX|G-?20|G-?7"
+    r"|United Nations|other (?:nations|countries|signatories)|member (?:states|countries))\b",
+    re.I,
+)
 US_NAME = r"United States|U\.S\.A?\.?|America|USA"
 ROK_NAME = r"Republic of Korea|R\.O\.K\.?|ROK|South Korea|Korea"
 POSSESSOR_BEFORE = re.compile(
-    rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s"
+    rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])?|(?P<rok>{ROK_NAME})\s*[’'`=]s"
     rf"|\b(?P<our>our)|\b(?P<its>its|their))\s+(?:\w+\s+)?$"
 )
 OWNER_AFTER = re.compile(
@@ -301,6 +318,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
 # --- periods ---------------------------------------------------------------------------------
 
 YEAR = r"(?:18|19|20)\d\d"
+CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof"})
 NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
 PERIODS = re.compile(
     rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year)"
@@ -310,7 +328,7 @@ PERIODS = re.compile(
     rf"|(?P<since>\bsince\s+(?:(?:{MONTH_NAMES})\.?\s+)?{YEAR}\b)"
     rf"|(?P<asof>\bas of\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<asofyear>{YEAR})\b)"
     rf"|(?P<by>\bby\s+(?:(?:the\s+)?end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
-    rf"|(?P<from>\bfrom\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
+    rf"|(?P<from>\b(?:from|than)\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
     rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:(?:early|late|mid)[\s-])?"
     rf"(?:(?:{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?:calendar\s+year\s+)?(?P<year>{YEAR})\b{NOT_RANGE})"
     rf"|(?P<relative>(?P<frombase>\bfrom\s+)?\b(?:this|last|next|the previous|the past)\s+year\b)"
@@ -337,6 +355,7 @@ class Sentence:
     start: int
     end: int
     block: int
+    is_item: bool = False
 
 
 @dataclass(frozen=True)
@@ -411,11 +430,13 @@ def split_sentences(text: str) -> Iterator[Sentence]:
             if ABBREVIATION_END.search(body[cursor : brk.start()]) and not brk.group("close"):
                 continue
             end = brk.start() + len(brk.group("close"))
-            yield Sentence(body[cursor:end], body_start + cursor, body_start + end, block_index)
+            start = body_start + cursor
+            yield Sentence(body[cursor:end], start, body_start + end, block_index, bool(marker))
             cursor = brk.end()
         tail = body[cursor:].rstrip()
         if tail:
-            yield Sentence(tail, body_start + cursor, body_start + cursor + len(tail), block_index)
+            start = body_start + cursor
+            yield Sentence(tail, start, start + len(tail), block_index, bool(marker))
 
 
 # --- quantities ------------------------------------------------------------------------------
@@ -467,7 +488,8 @@ def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
     """The noun after a superlative ('trading partner') and whose ranking it is."""
     tail = sentence[match.end() :]
     stop = RANK_NOUN_STOP.search(tail)
-    noun = " ".join(tail[: stop.start() if stop else len(tail)].split()[:8])
+    phrase = tail[: stop.start() if stop else len(tail)]
+    noun = " ".join(phrase.split()[:8])
     before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
     owner: str | None = None
     possessor = POSSESSOR_BEFORE.search(before)
@@ -479,7 +501,7 @@ def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
         else:
             owner = "its"
     if owner is None:
-        target = OWNER_AFTER.search(noun)
+        target = OWNER_AFTER.search(phrase)
         if target:
             owner = "us" if target.group("us") else "rok"
     return noun.lower(), owner
@@ -496,7 +518,7 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
         return None
     if REFERENCE_BEFORE.search(before) or after.startswith(")"):
         return None
-    if is_year_like(match) and qualifier == "exact":
+    if is_year_like(match) and (qualifier == "exact" or not COUNTED_NOUN_AFTER.match(after)):
         return None
     if is_word and (
         token.lower() == "one"
@@ -666,9 +688,15 @@ def resolve_relative(text: str, year: int | None) -> str:
 
 
 def period_for(
-    mention: Mention, sentence: str, periods: Sequence[Period], year: int | None, is_change: bool
+    mention: Mention,
+    sentence: str,
+    periods: Sequence[Period],
+    year: int | None,
+    is_change: bool,
+    implied: str | None = None,
 ) -> str | None:
-    """The time a figure refers to, from the nearest time expression of its sentence."""
+    """The time a figure refers to: the nearest time expression of its sentence, else the
+    period the paragraph has implied so far."""
     usable = [
         p
         for p in periods
@@ -691,7 +719,7 @@ def period_for(
         chosen = after[0]
     elif before:
         chosen = before[-1]
-    main = None
+    main = implied if not usable else None
     if chosen is not None:
         main = resolve_relative(chosen.text, year) if chosen.kind == "relative" else chosen.text
         if chosen.kind == "span":
@@ -770,26 +798,38 @@ def extract_document(
     catalog = catalog or load_catalog()
     year = int(document.metadata.date[:4]) if document.metadata.date else None
     facts: list[Fact] = []
-    carried: dict[int, Carry] = {}
+    carry = inherited = Carry()
+    previous: Sentence | None = None
     for sentence in split_sentences(document.text):
-        carry = carried.get(sentence.block, Carry())
+        if previous is None or sentence.block != previous.block:
+            if previous is not None and previous.text.endswith(":"):
+                inherited = carry
+            elif not (sentence.is_item and previous is not None and previous.is_item):
+                inherited = Carry()
+            carry = inherited
         found = sentence_facts(document.name, sentence, catalog, year, carry)
         facts.extend(found)
-        carried[sentence.block] = carry.after(sentence.text, found)
+        carry = carry.after(sentence.text)
+        previous = sentence
     return tuple(facts)
 
 
 @dataclass(frozen=True)
 class Carry:
-    """What a sentence leaves implied for the next sentences of its paragraph."""
+    """What a sentence leaves implied for the next sentences of its paragraph (and for the
+    list its paragraph introduces with a colon)."""
 
     topic: str | None = None
     period: str | None = None
 
-    def after(self, sentence: str, facts: Sequence[Fact]) -> Carry:
+    def after(self, sentence: str) -> Carry:
         """The carry once a sentence has been read."""
         topics = TRADE_TOPIC.findall(sentence)
-        periods = [f.period for f in facts if f.period and re.fullmatch(YEAR, f.period)]
+        periods = (
+            [p.text for p in find_periods(sentence) if p.kind in CARRIED_PERIODS]
+            if DIGIT.search(sentence)
+            else []
+        )
         return Carry(
             topic=topics[-1].lower() if topics else self.topic,
             period=periods[-1] if periods else self.period,
@@ -806,13 +846,17 @@ def before_context(text: str, start: int, floor: int) -> str:
 
 
 def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Mention:
-    """Fill an elliptical rank ('and the U.S. is Korea's 2nd-largest') and resolve 'its'."""
+    """Fill an elliptical rank ('and the U.S. is Korea's 2nd-largest'); resolve 'its' and
+    a rank whose owner is implied by the rank before it in the sentence."""
     noun, owner = mention.rank_noun, mention.owner
     if not noun and earlier and earlier[-1].kind == "rank":
         noun = earlier[-1].rank_noun
     if owner == "its":
         named = list(POSSESSIVE_NAME.finditer(text, 0, mention.start))
         owner = ("us" if named[-1].group("us") else "rok") if named else None
+    if owner is None:
+        owners = [m.owner for m in earlier if m.kind == "rank" and m.owner]
+        owner = owners[-1] if owners else None
     return Mention(
         mention.start, mention.end, mention.value, "rank", "rank", noun, owner, mention.superlative
     )
@@ -845,6 +889,10 @@ def sentence_facts(
                 is_change, sign = True, -1.0
             elif INCREASE_BEFORE.search(head):
                 is_change = True
+            elif DECREASE_AFTER.match(text, mention.end):
+                is_change, sign = True, -1.0
+            elif INCREASE_AFTER.match(text, mention.end):
+                is_change = True
             elif (
                 index
                 and changes[-1]
@@ -863,7 +911,7 @@ def sentence_facts(
             contexts = [*contexts, *(f"{c} {carry.topic}" for c in contexts)]
         metric: str | None
         if mention.kind == "rank":
-            mention = resolve_owner(text, mention, mentions[:index])
+            mention = mentions[index] = resolve_owner(text, mention, mentions[:index])
             metric = rank_metric(catalog, mention)
         elif is_change or mention.kind == "multiple":
             levels = [m for m, c in zip(metrics, changes, strict=True) if m and not c]
@@ -876,19 +924,10 @@ def sentence_facts(
             metric = f"{base}{suffix}" if base else None
         else:
             metric = amount_metric(catalog, mention.unit, contexts, contexts[1])
-        period = period_for(mention, text, periods, year, is_change)
-        if (
-            period is None
-            and not periods
-            and mention.kind not in ("rank", "duration", "anniversary")
-        ):
-            period = carry.period
+        implied = carry.period if mention.kind not in ("rank", "duration", "anniversary") else None
+        period = period_for(mention, text, periods, year, is_change, implied)
         key = metric or derived_key(mention, before, after, is_change)
-        scope = (
-            "bilateral"
-            if metric or KOREA_TERM.search(local) or KOREA_TERM.search(prefix)
-            else "context"
-        )
+        scope = "context" if metric is None and CONTEXT_TERM.search(local) else "bilateral"
         facts.append(
             Fact(
                 document=document,

@@ -1,0 +1,223 @@
+"""Extraction on the layouts real releases use: USTR trade facts, signed changes, ranks,
+numbers in words, periods, and numbers that only look like years."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from test_extract import facts_of
+
+USTR_PAGE = (
+    "U.S.-Korea Trade Facts\n\n"
+    "Korea is currently the United States 6th largest goods trading partner with $112.2 billion "
+    "in total (two way) goods trade during 2016. Goods exports totaled $42.3 billion; goods "
+    "imports totaled $69.9 billion. The U.S. goods trade deficit with Korea was $27.7 billion in "
+    "2016.\n\n"
+    "Trade in services with Korea (exports and imports) totaled an estimated $33.0 billion in "
+    "2016. Services exports were an estimated $22.2 billion; services imports were $10.8 "
+    "billion. The U.S. services trade surplus with Korea was an estimated $11.4 billion in 2016.\n\n"
+    "U.S. goods exports to Korea in 2016 were $42.3 billion, down 3.1% ($1.4 billion) from 2015 "
+    "but up 56.0% from 2006. The top export categories in 2016 were: machinery ($6.1 billion), "
+    "and aircraft ($5.1 billion).\n\n"
+    "U.S. foreign direct investment (FDI) in Korea (stock) was $39.1 billion in 2015, a 10.3% "
+    "increase from 2014. Korea's FDI in the United States (stock) was $40.1 billion in 2015.\n"
+)
+BILLION = 1_000_000_000
+
+
+def rows(text: str, date: str | None = "2017-03-01") -> list[tuple[Any, ...]]:
+    return [
+        (round(f.value, 1), f.unit, f.qualifier, f.period, f.metric) for f in facts_of(text, date)
+    ]
+
+
+def test_ustr_trade_facts_page() -> None:
+    assert rows(USTR_PAGE) == [
+        (6, "rank", "exact", "2016", "rok_rank_as_us_goods_trading_partner"),
+        (112.2 * BILLION, "usd", "exact", "2016", "bilateral_trade_goods"),
+        (42.3 * BILLION, "usd", "exact", "2016", "us_goods_exports_to_rok"),
+        (69.9 * BILLION, "usd", "exact", "2016", "us_goods_imports_from_rok"),
+        (27.7 * BILLION, "usd", "exact", "2016", "us_goods_trade_deficit_with_rok"),
+        (33.0 * BILLION, "usd", "about", "2016", "bilateral_trade_services"),
+        (22.2 * BILLION, "usd", "about", "2016", "us_services_exports_to_rok"),
+        (10.8 * BILLION, "usd", "exact", "2016", "us_services_imports_from_rok"),
+        (11.4 * BILLION, "usd", "about", "2016", "us_services_trade_surplus_with_rok"),
+        (42.3 * BILLION, "usd", "exact", "2016", "us_goods_exports_to_rok"),
+        (-3.1, "percent", "exact", "2016 vs 2015", "us_goods_exports_to_rok_change_pct"),
+        (-1.4 * BILLION, "usd", "exact", "2016 vs 2015", "us_goods_exports_to_rok_change_usd"),
+        (56.0, "percent", "exact", "2016 vs 2006", "us_goods_exports_to_rok_change_pct"),
+        (6.1 * BILLION, "usd", "exact", "2016", None),
+        (5.1 * BILLION, "usd", "exact", "2016", None),
+        (39.1 * BILLION, "usd", "exact", "2015", "us_fdi_in_rok"),
+        (10.3, "percent", "exact", "2015 vs 2014", "us_fdi_in_rok_change_pct"),
+        (40.1 * BILLION, "usd", "exact", "2015", "rok_fdi_in_us"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "period"),
+    [
+        (
+            "In 2010/11, 73,351 students were here (down 3.9% from the previous year).",
+            -3.9,
+            "2010/2011 vs 2009/2010",
+        ),
+        ("The deficit dropped by more than 20 percent in 2018.", -20, "2018"),
+        ("Exports in 2011 were up 10.2% ($4.1 billion) from 2010.", 10.2, "2011 vs 2010"),
+        (
+            "Services exports were $22.2 billion in 2016, 2.5% ($552 million) more than 2015 levels.",
+            2.5,
+            "2016 vs 2015",
+        ),
+        ("Imports in 2016 were $69.9 billion, 1.7% lower than 2015 levels.", -1.7, "2016 vs 2015"),
+    ],
+)
+def test_signed_changes(sentence: str, value: float, period: str) -> None:
+    change = next(f for f in facts_of(sentence) if f.unit == "percent")
+    assert (change.value, change.period) == (value, period)
+    assert change.metric is None or change.metric.endswith("_change_pct")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rank", "metric"),
+    [
+        (
+            "The ROK is the largest per capita source of foreign students in the United States.",
+            1,
+            None,
+        ),
+        ("South Korea is the 13th fastest growing source of investment.", 13, None),
+        (
+            "The ROK is the seventh-largest trading partner of the United States.",
+            7,
+            "rok_rank_as_us_trade_partner",
+        ),
+        (
+            "South Korea is the third-leading place of origin for students in the United States.",
+            3,
+            "rok_rank_as_source_of_students_in_us",
+        ),
+        (
+            "The United States is South Korea's second-largest trading partner.",
+            2,
+            "us_rank_as_rok_trade_partner",
+        ),
+        (
+            "Korea was the United States' 6th largest supplier of goods imports in 2016.",
+            6,
+            "rok_rank_as_us_supplier",
+        ),
+        (
+            "The United States is the largest foreign direct investment destination for ROK investors.",
+            1,
+            None,
+        ),
+    ],
+)
+def test_ranks(sentence: str, rank: int, metric: str | None) -> None:
+    (fact,) = facts_of(sentence)
+    assert (fact.value, fact.unit, fact.metric) == (rank, "rank", metric)
+
+
+def test_goods_only_rank_never_links_to_goods_and_services() -> None:
+    goods = facts_of("Korea is our 6th largest goods trading partner.")[0]
+    total = facts_of("Korea is our 6th largest trading partner.")[0]
+    assert goods.metric == "rok_rank_as_us_goods_trading_partner"
+    assert total.metric == "rok_rank_as_us_trade_partner"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit"),
+    [
+        ("Prominent alumni include nine ROK Prime Ministers.", 9, "people"),
+        ("More than two million ROK citizens visit the United States.", 2_000_000, "people"),
+        ("The alliance has kept the peace for seventy years.", 70, "years"),
+        ("The ROK pledges a new $200M commitment.", 200_000_000, "usd"),
+        ("Subsidiaries contributed $1.1 billion to research.", 1_100_000_000, "usd"),
+        ("Exports reached 61.1 billion dollars.", 61_100_000_000, "usd"),
+        ("The program funded twenty-five projects.", 25, "count"),
+    ],
+)
+def test_numbers_in_words_and_suffixes(sentence: str, value: float, unit: str) -> None:
+    (fact,) = facts_of(sentence)
+    assert (fact.value, fact.unit) == (value, unit)
+
+
+def test_no_break_space_inside_a_number_is_normalized_first() -> None:
+    from usrok_pipeline import pipeline
+    from usrok_pipeline.ingest import sha256_of
+    from usrok_pipeline.records import SourceFile
+
+    data = "Exports reached $61.1\u00a0billion in 2019.\n".encode()
+    (processed,), _ = pipeline.process([SourceFile("a.txt", sha256_of(data), data)])
+    assert [(f.value, f.period) for f in processed.facts] == [(61_100_000_000, "2019")]
+
+
+def test_excerpt_cut_off_mid_word() -> None:
+    (fact,) = facts_of("In 2009/10, their breakdown was as follows:\n\n50.2% underg")
+    assert (fact.value, fact.unit, fact.period) == (50.2, "percent", "2009/2010")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "period"),
+    [
+        ("In FY2019, the program funded 1,200 grants.", "FY2019"),
+        (
+            "In the 2019/20 academic year, 49,809 students from South Korea studied here.",
+            "2019/2020 academic year",
+        ),
+        ("Trade totaled $125 billion in 2016.", "2016"),
+        ("Trade totaled $125 billion during 2016.", "2016"),
+        ("Since January 2021, Korean companies have invested $113 billion.", "since January 2021"),
+        ("The ROK committed $200 million in new funding over five years.", "over five years"),
+        ("The ROK pledges $220 million for the 2021-2024 period.", "2021-2024"),
+        ("The ROK pledges $220 million for 2021–2024.", "2021-2024"),
+        ("Trade was $125 billion last year.", "2016"),
+        ("Trade was $125 billion this year.", "2017"),
+        ("As of 2016, subsidiaries supported nearly 52,000 U.S. jobs.", "2016"),
+    ],
+)
+def test_periods(sentence: str, period: str) -> None:
+    assert facts_of(sentence, "2017-03-01")[0].period == period
+
+
+def test_relative_year_without_a_publication_date_is_left_as_written() -> None:
+    assert facts_of("Trade was $125 billion last year.", None)[0].period == "last year"
+
+
+def test_period_carries_within_a_paragraph_only() -> None:
+    text = (
+        "Trade totaled $125 billion in 2011. Exports totaled $60 billion.\n\n"
+        "Imports were $65 billion."
+    )
+    assert [f.period for f in facts_of(text)] == ["2011", "2011", None]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        ("The exchange brought together 2,023 Koreans and 2,023 Americans.", [2023, 2023]),
+        ("Almost 2000 International Visitor Leadership Program participants took part.", [2000]),
+        ("Exports were 82% greater than 2006 levels.", [82]),
+        ("The 2018 Panmunjom Declaration and the 2021 summit, since 2000.", []),
+        ("A goal of net zero no later than 2050 and 1,000 projects by 2030.", [1000]),
+    ],
+)
+def test_counts_that_look_like_years(sentence: str, values: list[int]) -> None:
+    assert [f.value for f in facts_of(sentence)] == values
+
+
+@pytest.mark.parametrize(
+    ("sentence", "scope"),
+    [
+        ("South Korea joined an ASEAN-convened meeting of 18 of the region’s leaders.", "context"),
+        ("Economies that represent nearly 40 percent of global gross domestic product.", "context"),
+        ("The ROK decided to sign the Accords, joining nine other nations.", "context"),
+        ("More than 1,200 American companies operate in the ROK.", "bilateral"),
+        ("Doosan Bobcat's $26 million investment in Litchfield, Minnesota", "bilateral"),
+    ],
+)
+def test_scope(sentence: str, scope: str) -> None:
+    assert facts_of(sentence)[0].scope == scope
