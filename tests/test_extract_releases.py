@@ -221,3 +221,46 @@ def test_counts_that_look_like_years(sentence: str, values: list[int]) -> None:
 )
 def test_scope(sentence: str, scope: str) -> None:
     assert facts_of(sentence)[0].scope == scope
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit"),
+    [
+        ("The fund reached one million participants.", 1_000_000, "people"),
+        ("The ROK pledged 500 billion won to the program.", 500_000_000_000, "krw"),
+        ("The ROK pledged KRW 1.2 trillion.", 1_200_000_000_000, "krw"),
+        ("Exports grew threefold since then.", 3, "ratio"),
+    ],
+)
+def test_more_quantity_forms(sentence: str, value: float, unit: str) -> None:
+    (fact,) = facts_of(sentence)
+    assert (fact.value, fact.unit) == (value, unit)
+
+
+def test_a_year_before_won_is_not_money() -> None:
+    assert facts_of("The team that in 2019 won the award.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "metric"),
+    [
+        (
+            "U.S. total exports of agricultural products to Korea totaled $7.7 billion in 2019.",
+            "us_agricultural_exports_to_rok",
+        ),
+        ("Over 3,000 U.S. students study in Korea.", "us_students_in_rok"),
+        ("The ROK sent 300,000 troops to the region.", None),
+        ("The United States maintains about 28,500 troops in the ROK.", "us_troops_in_rok"),
+        (
+            "The U.S. goods and services trade surplus with Korea was $7.1 billion in 2019.",
+            "us_goods_services_trade_surplus_with_rok",
+        ),
+        (
+            "We celebrate the 140th anniversary of diplomatic relations.",
+            "diplomatic_relations_age_years",
+        ),
+        ("We celebrate the 70th anniversary of our alliance.", "alliance_age_years"),
+    ],
+)
+def test_catalog_separates_similar_facts(sentence: str, metric: str | None) -> None:
+    assert facts_of(sentence)[0].metric == metric

@@ -109,6 +109,11 @@ PERCENT = re.compile(
 RANK = re.compile(rf"\b(?P<ord>{ORDINAL})[\s-]+(?P<sup>{SUPERLATIVE})\b", re.IGNORECASE)
 SUPERLATIVE_ALONE = re.compile(rf"\b(?P<sup>{SIZE_SUPERLATIVE})\b", re.IGNORECASE)
 ANNIVERSARY = re.compile(rf"\b(?P<ord>{ORDINAL})\s+anniversary\b", re.IGNORECASE)
+MONEY_WON = re.compile(
+    rf"(?:\bKRW\s?|₩\s?)(?P<num>{NUMBER})(?:\s*(?P<scale>{SCALE_WORD})\b)?"
+    rf"|\b(?P<num2>{NUMBER})(?:\s+(?P<scale2>{SCALE_WORD}))?\s+(?:Korean\s+)?won\b",
+)
+FOLD = re.compile(rf"\b(?P<num>\d+|{'|'.join(UNITS_WORDS[1:10])})[- ]?fold\b", re.IGNORECASE)
 MULTIPLE = re.compile(r"\b(?P<mult>doubled|tripled|trebled|quadrupled)\b", re.IGNORECASE)
 COUNT = re.compile(
     rf"(?<![\w\-+/.$,–—:#])(?P<num>{NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?"
@@ -521,7 +526,7 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     if is_year_like(match) and (qualifier == "exact" or not COUNTED_NOUN_AFTER.match(after)):
         return None
     if is_word and (
-        token.lower() == "one"
+        (token.lower() == "one" and not match.group("scale"))
         or DETERMINER_BEFORE.search(before)
         or WORD_NUMBER_NOT_COUNT_AFTER.match(after)
     ):
@@ -548,6 +553,16 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     window = NOUN_WINDOW.match(after)
     unit = "people" if window and PEOPLE_NOUN.search(window.group()) else "count"
     return Mention(match.start(), match.end(), value, unit, "count")
+
+
+def won_mention(match: re.Match[str]) -> Mention | None:
+    """An amount in Korean won; a bare year before 'won' ('in 2019 won') is not one."""
+    token = match.group("num") or match.group("num2")
+    scale = match.group("scale") or match.group("scale2")
+    if token.isdigit() and len(token) == 4 and not scale and match.group("num2"):
+        return None
+    value = number_value(token) * (SCALES[scale.lower()] if scale else 1)
+    return Mention(match.start(), match.end(), value, "krw", "money")
 
 
 def superlative_mention(sentence: str, match: re.Match[str]) -> Mention | None:
@@ -595,6 +610,9 @@ def find_mentions(sentence: str) -> list[Mention]:
             add(Mention(m.start(), m.end(), value, "rank", "rank", noun, owner, sup))
         for m in SUPERLATIVE_ALONE.finditer(sentence):
             add(superlative_mention(sentence, m))
+    if "won" in words or "krw" in words or "₩" in sentence:
+        for m in MONEY_WON.finditer(sentence):
+            add(won_mention(m))
     if "anniversary" in words:
         for m in ANNIVERSARY.finditer(sentence):
             add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "years", "anniversary"))
@@ -602,6 +620,9 @@ def find_mentions(sentence: str) -> list[Mention]:
         for m in MULTIPLE.finditer(sentence):
             value = MULTIPLES[m.group("mult").lower()]
             add(Mention(m.start(), m.end(), value, "ratio", "multiple"))
+    if "fold" in lower:
+        for m in FOLD.finditer(sentence):
+            add(Mention(m.start(), m.end(), number_value(m.group("num")), "ratio", "multiple"))
     has_money = any(x.unit == "usd" for x in found)
     for rx, wanted in ((COUNT, has_digit), (WORD_COUNT, bool(words & NUMBER_WORDS))):
         if not wanted:
