@@ -323,6 +323,10 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
 # --- periods ---------------------------------------------------------------------------------
 
 YEAR = r"(?:18|19|20)\d\d"
+YEAR_TOKEN = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
+WORDED_TIME = re.compile(r"\b(?:years?|months)\b|\bFY\s?\d", re.IGNORECASE)
+# Characters around a year within which its time expression ('for the 2021-2024 period') lies.
+PERIOD_WINDOW = 48
 CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof"})
 NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
 PERIODS = re.compile(
@@ -641,10 +645,26 @@ def full_year(first: str, second: str) -> str:
     return second if len(second) == 4 else first[:2] + second
 
 
+def period_matches(sentence: str) -> list[re.Match[str]]:
+    """PERIODS matches, searched only near the years of a sentence unless it speaks of
+    years in words ('last year', 'over five years'): a scan of every word costs too much."""
+    if WORDED_TIME.search(sentence):
+        return list(PERIODS.finditer(sentence))
+    found: dict[int, re.Match[str]] = {}
+    for year in YEAR_TOKEN.finditer(sentence):
+        window = PERIODS.finditer(
+            sentence, max(0, year.start() - PERIOD_WINDOW), year.end() + PERIOD_WINDOW
+        )
+        for m in window:
+            if m.start() <= year.start() and m.end() >= year.end():
+                found.setdefault(m.start(), m)
+    return [found[start] for start in sorted(found)]
+
+
 def find_periods(sentence: str) -> list[Period]:
     """The time expressions of a sentence, normalized."""
     periods: list[Period] = []
-    for m in PERIODS.finditer(sentence):
+    for m in period_matches(sentence):
         kind = next(
             k
             for k in (
@@ -828,9 +848,9 @@ def extract_document(
             elif not (sentence.is_item and previous is not None and previous.is_item):
                 inherited = Carry()
             carry = inherited
-        found = sentence_facts(document.name, sentence, catalog, year, carry)
-        facts.extend(found)
-        carry = carry.after(sentence.text)
+        periods = find_periods(sentence.text)
+        facts.extend(sentence_facts(document.name, sentence, periods, catalog, year, carry))
+        carry = carry.after(sentence.text, periods)
         previous = sentence
     return tuple(facts)
 
@@ -843,17 +863,13 @@ class Carry:
     topic: str | None = None
     period: str | None = None
 
-    def after(self, sentence: str) -> Carry:
-        """The carry once a sentence has been read."""
+    def after(self, sentence: str, periods: Sequence[Period]) -> Carry:
+        """The carry once a sentence, with its time expressions, has been read."""
         topics = TRADE_TOPIC.findall(sentence)
-        periods = (
-            [p.text for p in find_periods(sentence) if p.kind in CARRIED_PERIODS]
-            if DIGIT.search(sentence)
-            else []
-        )
+        stated = [p.text for p in periods if p.kind in CARRIED_PERIODS]
         return Carry(
             topic=topics[-1].lower() if topics else self.topic,
-            period=periods[-1] if periods else self.period,
+            period=stated[-1] if stated else self.period,
         )
 
 
@@ -884,14 +900,18 @@ def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Me
 
 
 def sentence_facts(
-    document: str, sentence: Sentence, catalog: Catalog, year: int | None, carry: Carry
+    document: str,
+    sentence: Sentence,
+    periods: Sequence[Period],
+    catalog: Catalog,
+    year: int | None,
+    carry: Carry,
 ) -> list[Fact]:
     """The facts of one sentence."""
     text = sentence.text
     mentions = find_mentions(text)
     if not mentions:
         return []
-    periods = find_periods(text)
     facts: list[Fact] = []
     metrics: list[str | None] = []
     changes: list[bool] = []
