@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean clean-state
 
 run: $(INSTALLED)
 	$(BIN)/usrok run
@@ -25,5 +25,8 @@ $(INSTALLED): pyproject.toml constraints.txt
 bench: $(INSTALLED)
 	$(BIN)/python scripts/benchmark.py
 
-clean:
-	rm -rf $(VENV) .usrok
+clean-state:
+	rm -rf .usrok
+
+clean: clean-state
+	rm -rf $(VENV)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from usrok_pipeline import config
@@ -11,14 +13,22 @@ from usrok_pipeline import config
 config.apply_prefect_environment(config.settings())
 
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import (  # noqa: E402
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from usrok_pipeline import pipeline, render  # noqa: E402
 from usrok_pipeline.ingest import scan  # noqa: E402
 from usrok_pipeline.records import (  # noqa: E402
+    CleanedDocument,
+    FactDelta,
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
+    RunRecord,
     RunSummary,
     SourceFile,
     VersionChange,
@@ -26,6 +36,18 @@ from usrok_pipeline.records import (  # noqa: E402
 from usrok_pipeline.store import Inventory, Store  # noqa: E402
 
 FLOW_NAME = "usrok-pipeline"
+PROGRESS_VARIABLE = "USROK_PROGRESS"
+BATCH_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The facts of every current release and what it took to get them."""
+
+    processed: list[ProcessedDocument]
+    fresh: int
+    learned: frozenset[str]
+    fingerprint: str
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
@@ -39,79 +61,149 @@ def ingest(seeds: Path, database: Path) -> tuple[int, list[SourceFile], list[Rej
     return run_id, sources, unreadable, inventory
 
 
-@task(name="parse and normalize", cache_policy=NO_CACHE)
-def parse_and_normalize(
-    sources: list[SourceFile],
-) -> tuple[list[NormalizedDocument], list[Rejected], frozenset[str]]:
-    """Decode, split front matter and clean every release, learning shared boilerplate."""
-    parsed, rejected = pipeline.parse_sources(sources)
-    cleaned = pipeline.first_pass(parsed)
-    learned = pipeline.learn(cleaned)
-    documents = [pipeline.finish(doc, blocks, removed, learned) for doc, blocks, removed in cleaned]
-    return documents, rejected, learned
+@task(name="parse and clean", cache_policy=NO_CACHE)
+def parse_and_clean(
+    sources: list[SourceFile], database: Path, force: bool
+) -> tuple[list[CleanedDocument], list[Rejected], int]:
+    """Decode, split and clean the releases not cleaned before under the same rules."""
+    rules = pipeline.cleaning_key()
+    with Store.open(database) as store:
+        cached = {} if force else store.cleaned([s.sha256 for s in sources], rules)
+        todo = [s for s in sources if s.sha256 not in cached]
+        parsed, rejected = pipeline.parse_sources(todo)
+        fresh = pipeline.first_pass(parsed)
+        store.save_cleaned(rules, fresh)
+    by_hash = cached | {doc.sha256: doc for doc in fresh}
+    cleaned = [by_hash[s.sha256] for s in sources if s.sha256 in by_hash]
+    return cleaned, rejected, len(todo)
 
 
-@task(name="extract", cache_policy=NO_CACHE)
-def extract(
-    documents: list[NormalizedDocument], learned: frozenset[str], database: Path
-) -> tuple[list[ProcessedDocument], int]:
+@task(name="normalize and extract", cache_policy=NO_CACHE)
+def normalize_and_extract(cleaned: list[CleanedDocument], database: Path, force: bool) -> Extracted:
     """Facts of every release; those processed before under the same rules come from the store."""
+    learned = pipeline.learn(cleaned)
     key = pipeline.fingerprint(learned)
     with Store.open(database) as store:
-        cached = {d.sha256: store.cached(d.sha256, key) for d in documents}
-        todo = [d for d in documents if cached[d.sha256] is None]
-        fresh = pipeline.extract_facts(todo)
-        store.save_processed(key, fresh)
-    by_hash = {p.document.sha256: p for p in fresh} | {
-        sha: p for sha, p in cached.items() if p is not None
-    }
-    return [by_hash[d.sha256] for d in documents], len(fresh)
+        cached = {} if force else {d.sha256: store.cached(d.sha256, key) for d in cleaned}
+        todo = [d for d in cleaned if cached.get(d.sha256) is None]
+        fresh: list[ProcessedDocument] = []
+        for start in progress(range(0, len(todo), BATCH_SIZE), len(todo), BATCH_SIZE):
+            batch = pipeline.extract_facts(
+                [pipeline.finish(d, learned) for d in todo[start : start + BATCH_SIZE]]
+            )
+            store.save_processed(key, batch)
+            fresh.extend(batch)
+    by_hash = {p.document.sha256: p for p in fresh}
+    by_hash |= {sha: p for sha, p in cached.items() if p is not None}
+    return Extracted([by_hash[d.sha256] for d in cleaned], len(fresh), learned, key)
 
 
-@task(name="compare versions", cache_policy=NO_CACHE)
-def compare_versions(
-    documents: list[NormalizedDocument], learned: frozenset[str], database: Path
-) -> tuple[list[VersionChange], list[str]]:
-    """Text diffs against each document's previous version, and the withdrawn documents."""
+@task(name="compare with earlier runs", cache_policy=NO_CACHE)
+def compare(
+    extracted: Extracted, database: Path
+) -> tuple[list[VersionChange], list[str], list[FactDelta]]:
+    """Text diffs against previous versions, withdrawn documents, and the facts that changed."""
+    rules = pipeline.cleaning_key()
     with Store.open(database) as store:
-        pairs = [
-            (previous, doc)
-            for doc in documents
-            if (previous := store.previous_version(doc.name, doc.sha256)) is not None
-        ]
+        pairs: list[tuple[CleanedDocument, NormalizedDocument]] = []
+        for processed in extracted.processed:
+            doc = processed.document
+            previous = store.previous_version(doc.name, doc.sha256)
+            if previous is None:
+                continue
+            cached = store.cleaned([previous.sha256], rules).get(previous.sha256)
+            old = [cached] if cached else pipeline.first_pass(pipeline.parse_sources([previous])[0])
+            pairs.extend((o, doc) for o in old)
         withdrawn = store.withdrawn()
-    return pipeline.version_changes(pairs, learned), withdrawn
+        deltas = pipeline.fact_deltas(
+            store.snapshot(), (f for p in extracted.processed for f in p.facts)
+        )
+    return pipeline.version_changes(pairs, extracted.learned), withdrawn, deltas
 
 
 @task(name="link and render", cache_policy=NO_CACHE)
 def link_and_render(
-    processed: list[ProcessedDocument],
+    extracted: Extracted,
     versions: list[VersionChange],
     rejected: list[Rejected],
     withdrawn: list[str],
+    history: list[RunRecord],
+    deltas: list[FactDelta],
     templates: Path,
     reports: Path,
 ) -> tuple[list[str], int]:
     """Link facts across releases, render the reports and write the files that changed."""
-    report = pipeline.build_report(processed, versions, rejected, withdrawn)
+    report = pipeline.build_report(
+        extracted.processed, versions, rejected, withdrawn, history, deltas
+    )
     written = render.write_reports(reports, render.render(report, templates))
     return written, len(report.timelines)
 
 
 @task(name="finish run", cache_policy=NO_CACHE)
 def finish(
-    database: Path, run_id: int, inventory: Inventory, failed: list[Rejected], status: str
+    database: Path,
+    run_id: int,
+    inventory: Inventory,
+    failed: list[Rejected],
+    status: str,
+    deltas: list[FactDelta],
+    extracted: Extracted | None,
 ) -> None:
-    """Record how the run ended."""
+    """Record how the run ended and the facts now stated."""
     with Store.open(database) as store:
-        store.finish_run(run_id, inventory, failed, status)
+        store.finish_run(
+            run_id,
+            inventory,
+            failed,
+            status,
+            deltas,
+            extracted.fingerprint if extracted else None,
+            extracted.processed if extracted else None,
+        )
+
+
+def progress(batches: range, total: int, size: int) -> range:
+    """Batches, with a progress bar on the terminal when the command line asked for one."""
+    if os.environ.get(PROGRESS_VARIABLE) != "1" or total <= size:
+        return batches
+    from rich.progress import track
+
+    return track(batches, description=f"extracting {total} releases", transient=True)  # type: ignore[return-value]
+
+
+def publish(record: RunRecord, deltas: list[FactDelta], reports: Path) -> None:
+    """Prefect artifacts of the run: a summary, the table of fact changes, a link to the report."""
+    create_markdown_artifact(
+        key="usrok-run-summary",
+        markdown=render.run_summary(record, deltas),
+        description="Run summary",
+    )
+    create_table_artifact(
+        key="usrok-fact-changes",
+        table=render.delta_rows(deltas) or [{"change": "none"}],
+        description="Facts added and removed by this run",
+    )
+    create_link_artifact(
+        key="usrok-report",
+        link=(reports / "index.html").as_uri(),
+        link_text="usrok report",
+        description="The report this run wrote",
+    )
 
 
 @flow(name=FLOW_NAME, log_prints=True)
 def run_pipeline(
-    seeds: str | None = None, reports: str | None = None, state_dir: str | None = None
+    seeds: str | None = None,
+    reports: str | None = None,
+    state_dir: str | None = None,
+    force: bool = False,
 ) -> RunSummary:
-    """Process the releases in the seeds folder and write the reports."""
+    """Process the releases in the seeds folder and write the reports.
+
+    A release that cannot be read is set aside and listed; the run completes (with failures)
+    as long as one release could be used, and fails when none could.
+    """
     settings = config.settings(
         Path(seeds) if seeds else None,
         Path(reports) if reports else None,
@@ -127,22 +219,59 @@ def run_pipeline(
         len(inventory.removed),
         len(unreadable),
     )
+    failed = list(unreadable)
+    extracted: Extracted | None = None
+    deltas: list[FactDelta] = []
     try:
-        documents, undecodable, learned = parse_and_normalize(sources)
-        failed = [*unreadable, *undecodable]
+        cleaned, undecodable, parsed = parse_and_clean(sources, settings.database, force)
+        failed += undecodable
         for failure in failed:
             logger.warning("set aside %s: %s", failure.name, failure.reason)
-        processed, fresh = extract(documents, learned, settings.database)
-        facts = sum(len(p.facts) for p in processed)
         logger.info(
-            "extract: %d documents processed, %d from the store, %d facts",
-            fresh,
-            len(processed) - fresh,
+            "parse: %d releases parsed, %d from the store",
+            parsed,
+            len(cleaned) - parsed + len(undecodable),
+        )
+        extracted = normalize_and_extract(cleaned, settings.database, force)
+        facts = sum(len(p.facts) for p in extracted.processed)
+        logger.info(
+            "extract: %d releases processed, %d from the store, %d facts",
+            extracted.fresh,
+            len(extracted.processed) - extracted.fresh,
             facts,
         )
-        versions, withdrawn = compare_versions(documents, learned, settings.database)
+        versions, withdrawn, deltas = compare(extracted, settings.database)
+        logger.info(
+            "compare: %d facts added, %d removed",
+            sum(d.change == "added" for d in deltas),
+            sum(d.change == "removed" for d in deltas),
+        )
+        status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
+        record = RunRecord(
+            run_id,
+            len(inventory.new),
+            len(inventory.changed),
+            len(inventory.removed),
+            len(failed),
+            sum(d.change == "added" for d in deltas),
+            sum(d.change == "removed" for d in deltas),
+        )
+        with Store.open(settings.database) as store:
+            history = store.history()
+            if record_changes(record):
+                history.append(record)
+                shown = deltas
+            else:
+                shown = store.deltas(history[-1].run_id) if history else []
         written, recurring = link_and_render(
-            processed, versions, failed, withdrawn, settings.templates, settings.reports
+            extracted,
+            versions,
+            failed,
+            withdrawn,
+            history,
+            shown,
+            settings.templates,
+            settings.reports,
         )
         logger.info(
             "report: %d recurring facts, %d files written to %s",
@@ -151,10 +280,10 @@ def run_pipeline(
             settings.reports,
         )
     except Exception:
-        finish(settings.database, run_id, inventory, unreadable, pipeline.FAILED)
+        finish(settings.database, run_id, inventory, failed, pipeline.FAILED, deltas, None)
         raise
-    status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
-    finish(settings.database, run_id, inventory, failed, status)
+    finish(settings.database, run_id, inventory, failed, status, deltas, extracted)
+    publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
     return RunSummary(
@@ -165,7 +294,8 @@ def run_pipeline(
         unchanged=inventory.unchanged,
         removed=inventory.removed,
         failed=tuple(failed),
-        processed=fresh,
+        processed=extracted.fresh,
+        parsed=parsed,
         facts=facts,
         recurring=recurring,
         reports=str(settings.reports),
@@ -173,6 +303,21 @@ def run_pipeline(
     )
 
 
+def record_changes(record: RunRecord) -> bool:
+    """Whether a run changed anything a reader of the report would see in its history."""
+    return any(
+        (
+            record.new,
+            record.changed,
+            record.removed,
+            record.failed,
+            record.facts_added,
+            record.facts_removed,
+        )
+    )
+
+
 if __name__ == "__main__":
-    result = run_pipeline(*sys.argv[1:3])
+    arguments: list[str | None] = [*sys.argv[1:3], None, None]
+    result = run_pipeline(seeds=arguments[0], reports=arguments[1])
     print(f"Reports in {result.reports}")

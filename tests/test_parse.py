@@ -14,7 +14,7 @@ def test_front_matter_gives_title_date_and_source() -> None:
     )
     parsed = split_front_matter("a.md", "h", text)
     assert parsed.body == "Body text.\n"
-    meta = describe(parsed, parsed.body)
+    meta = describe(parsed.name, parsed.front_matter, parsed.body)
     assert (meta.title, meta.title_source) == ("Leaders\u2019 Joint Statement", "front matter")
     assert (meta.date, meta.date_source) == ("2021-05-21", "front matter")
     assert meta.source_url == "https://example.gov/a"

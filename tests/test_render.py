@@ -72,10 +72,10 @@ def test_release_text_is_escaped() -> None:
     [
         (61100000000, "usd", "exact", "$61.1 billion"),
         (200000000, "usd", "more_than", "more than $200 million"),
-        (-4700000000, "usd", "exact", "-$4.7 billion"),
+        (-4700000000, "usd", "exact", "down $4.7 billion"),
         (6, "rank", "exact", "6th"),
         (22, "rank", "exact", "22nd"),
-        (-3.9, "percent", "exact", "-3.9%"),
+        (-3.9, "percent", "more_than", "down more than 3.9%"),
         (49000, "people", "more_than", "more than 49,000 people"),
         (70, "years", "over", "over 70 years"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,15 +31,23 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help=f"State folder (default: .usrok in the project, or ${config.STATE_DIR_VARIABLE}).",
 )
-def run(seeds: Path | None, reports: Path | None, state_dir: Path | None) -> None:
-    """Run the pipeline flow over the seeds folder and write the reports."""
-    settings = config.settings(seeds, reports, state_dir)
+@click.option("--force", is_flag=True, help="Process every release again, ignoring the store.")
+def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force: bool) -> None:
+    """Run the pipeline flow once over the seeds folder and write the reports.
+
+    Uses the Prefect server named by PREFECT_API_URL when set, else a temporary local one.
+    """
+    settings = load_settings(seeds, reports, state_dir)
     if not settings.seeds.is_dir():
         raise click.ClickException(f"no seeds folder at {settings.seeds}")
     config.apply_prefect_environment(settings)
+    if sys.stderr.isatty():
+        os.environ.setdefault("USROK_PROGRESS", "1")
     from flows.pipeline import run_pipeline  # Prefect must see its settings before it is imported
 
-    summary = run_pipeline(str(settings.seeds), str(settings.reports), str(settings.state_dir))
+    summary = run_pipeline(
+        str(settings.seeds), str(settings.reports), str(settings.state_dir), force=force
+    )
     click.echo(
         f"{len(summary.new)} new, {len(summary.changed)} changed, "
         f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed, "
@@ -47,10 +56,60 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None) -> Non
     for failure in summary.failed:
         click.echo(f"set aside {failure.name}: {failure.reason}", err=True)
     click.echo(
-        f"{summary.processed} releases processed, {summary.facts} facts, "
+        f"{summary.parsed} releases parsed, {summary.processed} processed; {summary.facts} facts, "
         f"{summary.recurring} recurring facts; {len(summary.written)} report files written"
     )
     click.echo(f"Open {Path(summary.reports) / 'index.html'} (or index.md, facts.jsonl)")
+
+
+@main.command()
+@click.option(
+    "--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of releases."
+)
+@click.option("--reports", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), help="State folder.")
+@click.option("--cron", help="Cron schedule (default: [schedule] cron in usrok.toml).")
+@click.option("--timezone", help="Time zone of the schedule (default: [schedule] timezone).")
+def serve(
+    seeds: Path | None,
+    reports: Path | None,
+    state_dir: Path | None,
+    cron: str | None,
+    timezone: str | None,
+) -> None:
+    """Serve the pipeline as a scheduled Prefect deployment, in the foreground.
+
+    Runs on the schedule and whenever a run is triggered by hand (Prefect UI, or
+    `prefect deployment run`); stop it with Ctrl-C or SIGTERM. Needs PREFECT_API_URL to
+    point at a Prefect server (`prefect server start`).
+    """
+    settings = load_settings(seeds, reports, state_dir)
+    config.apply_prefect_environment(settings)
+    from flows.pipeline import run_pipeline  # Prefect must see its settings before it is imported
+    from prefect.schedules import Cron
+
+    schedule = Cron(cron or settings.schedule.cron, timezone=timezone or settings.schedule.timezone)
+    run_pipeline.serve(
+        name=settings.schedule.deployment,
+        schedules=[schedule],
+        parameters={
+            "seeds": str(settings.seeds),
+            "reports": str(settings.reports),
+            "state_dir": str(settings.state_dir),
+            "force": False,
+        },
+        pause_on_shutdown=False,
+    )
+
+
+def load_settings(
+    seeds: Path | None, reports: Path | None, state_dir: Path | None
+) -> config.Settings:
+    """Settings for a command, with a configuration error shown as a usage error."""
+    try:
+        return config.settings(seeds, reports, state_dir)
+    except config.ConfigError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @main.command()

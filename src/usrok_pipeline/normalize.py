@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .records import ParsedDocument, Removal
+from .records import Block, ParsedDocument, Removal
 
 SPACE_LIKE = re.compile(r"[\u00a0\u2007\u2009\u202f\u3000\t]")
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -39,14 +39,6 @@ class Rules:
     footer_within_last_lines: int
     learned_min_documents: int
     learned_max_chars: int
-
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph or a list item of a release, on one line."""
-
-    text: str
-    is_item: bool
 
 
 @cache

@@ -100,13 +100,12 @@ def infer_title(text: str, name: str) -> tuple[str, str]:
     return name.rsplit(".", 1)[0], "file name"
 
 
-def describe(parsed: ParsedDocument, normalized_text: str) -> Metadata:
+def describe(name: str, fields: dict[str, str], normalized_text: str) -> Metadata:
     """Metadata from front matter where given, inferred from the cleaned text otherwise."""
-    fields = parsed.front_matter
     title = fields.get("title", "").strip()
     title_source = "front matter"
     if not title:
-        title, title_source = infer_title(normalized_text, parsed.name)
+        title, title_source = infer_title(normalized_text, name)
     date, date_source = None, "unknown"
     for key in DATE_KEYS:
         if key in fields:

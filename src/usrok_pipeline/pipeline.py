@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 from . import diff, extract, link, normalize, parse
 from .ingest import IngestError, decode
-from .normalize import Block
 from .records import (
+    CleanedDocument,
+    Fact,
+    FactDelta,
     NormalizedDocument,
     ParsedDocument,
     ProcessedDocument,
     Rejected,
-    Removal,
+    RunRecord,
     SourceFile,
     VersionChange,
 )
 from .render import Report
 
-Cleaned = tuple[ParsedDocument, list[Block], list[Removal]]
-RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml")
-CODE_FILES = ("parse.py", "normalize.py", "extract.py")
+CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
+EXTRACTION_FILES = ("data/metrics.yaml", "extract.py")
+COMPLETED = "completed"
+COMPLETED_WITH_FAILURES = "completed with failures"
+FAILED = "failed"
 
 
 def parse_sources(
@@ -41,31 +45,30 @@ def parse_sources(
     return parsed, rejected
 
 
-def first_pass(
-    parsed: Sequence[ParsedDocument],
-) -> list[Cleaned]:
+def first_pass(parsed: Sequence[ParsedDocument]) -> list[CleanedDocument]:
     """Rule-based cleaning of every document, ahead of learning the shared boilerplate."""
     rules = normalize.load_rules()
-    return [(doc, *normalize.clean_blocks(doc, rules)) for doc in parsed]
+    cleaned = []
+    for doc in parsed:
+        blocks, removed = normalize.clean_blocks(doc, rules)
+        cleaned.append(
+            CleanedDocument(doc.name, doc.sha256, doc.front_matter, tuple(blocks), tuple(removed))
+        )
+    return cleaned
 
 
-def learn(cleaned: Sequence[Cleaned]) -> frozenset[str]:
+def learn(cleaned: Iterable[CleanedDocument]) -> frozenset[str]:
     """The paragraphs that recur across the corpus and state no number."""
-    return normalize.learn_boilerplate((blocks for _, blocks, _ in cleaned), normalize.load_rules())
+    return normalize.learn_boilerplate((doc.blocks for doc in cleaned), normalize.load_rules())
 
 
-def finish(
-    doc: ParsedDocument,
-    blocks: Sequence[Block],
-    removed: Sequence[Removal],
-    learned: frozenset[str],
-) -> NormalizedDocument:
+def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
     """The normalized document with its metadata."""
-    text, removals = normalize.normalize(blocks, removed, learned)
+    text, removals = normalize.normalize(doc.blocks, doc.removed, learned)
     return NormalizedDocument(
         name=doc.name,
         sha256=doc.sha256,
-        metadata=parse.describe(doc, text),
+        metadata=parse.describe(doc.name, doc.front_matter, text),
         text=text,
         removed=removals,
     )
@@ -75,7 +78,7 @@ def normalize_corpus(parsed: Sequence[ParsedDocument]) -> list[NormalizedDocumen
     """Normalize documents together, so that boilerplate shared between them is learned."""
     cleaned = first_pass(parsed)
     learned = learn(cleaned)
-    return [finish(doc, blocks, removed, learned) for doc, blocks, removed in cleaned]
+    return [finish(doc, learned) for doc in cleaned]
 
 
 def extract_facts(documents: Sequence[NormalizedDocument]) -> list[ProcessedDocument]:
@@ -84,40 +87,71 @@ def extract_facts(documents: Sequence[NormalizedDocument]) -> list[ProcessedDocu
     return [ProcessedDocument(doc, extract.extract_document(doc, catalog)) for doc in documents]
 
 
-def fingerprint(learned: frozenset[str]) -> str:
-    """A hash of everything besides a document's bytes that its processed form depends on."""
+def process(
+    sources: Sequence[SourceFile],
+) -> tuple[list[ProcessedDocument], list[Rejected]]:
+    """Sources to normalized documents and their facts, in one call."""
+    parsed, rejected = parse_sources(sources)
+    return extract_facts(normalize_corpus(parsed)), rejected
+
+
+def files_hash(names: Iterable[str], extra: Iterable[str] = ()) -> str:
+    """A hash of package files (rules and code) and extra strings, to key cached results."""
     digest = hashlib.sha256()
     package = resources.files("usrok_pipeline")
-    for name in (*RULE_FILES, *CODE_FILES):
+    for name in names:
         digest.update(package.joinpath(name).read_bytes())
-    for text in sorted(learned):
+    for text in extra:
         digest.update(text.encode("utf-8") + b"\0")
     return digest.hexdigest()
 
 
+def cleaning_key() -> str:
+    """What a cleaned document depends on besides its bytes: the rules and the code."""
+    return files_hash(CLEANING_FILES)
+
+
+def fingerprint(learned: frozenset[str]) -> str:
+    """What a processed document depends on besides its bytes, learned boilerplate included."""
+    return files_hash((*CLEANING_FILES, *EXTRACTION_FILES), sorted(learned))
+
+
 def version_changes(
-    pairs: Sequence[tuple[SourceFile, NormalizedDocument]], learned: frozenset[str]
+    pairs: Sequence[tuple[CleanedDocument, NormalizedDocument]], learned: frozenset[str]
 ) -> list[VersionChange]:
     """The text diff between each document and its previous version."""
-    previous_sources = [source for source, _ in pairs]
-    parsed, _ = parse_sources(previous_sources)
-    by_name = {doc.name: doc for doc in parsed}
-    changes: list[VersionChange] = []
-    for source, current in pairs:
-        old = by_name.get(source.name)
-        if old is None:
-            continue
-        blocks, removed = normalize.clean_blocks(old, normalize.load_rules())
-        old_text, _ = normalize.normalize(blocks, removed, learned)
-        changes.append(
-            VersionChange(
-                name=source.name,
-                previous_sha256=source.sha256,
-                sha256=current.sha256,
-                spans=diff.line_diff(old_text, current.text),
-            )
+    changes = [
+        VersionChange(
+            name=current.name,
+            previous_sha256=previous.sha256,
+            sha256=current.sha256,
+            spans=diff.line_diff(finish(previous, learned).text, current.text),
         )
+        for previous, current in pairs
+    ]
     return sorted(changes, key=lambda change: change.name)
+
+
+def fact_identity(fact: Fact) -> tuple[str, str, float, str, str, str | None, str]:
+    """What makes two statements the same fact: release, key, value, unit, qualifier, period."""
+    return (
+        fact.document,
+        fact.key,
+        fact.value,
+        fact.unit,
+        fact.qualifier,
+        fact.period,
+        fact.mention,
+    )
+
+
+def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta]:
+    """Facts added and removed between two sets of statements, in document order."""
+    old = {fact_identity(f): f for f in before}
+    new = {fact_identity(f): f for f in after}
+    deltas = [FactDelta("removed", f) for k, f in old.items() if k not in new]
+    deltas += [FactDelta("added", f) for k, f in new.items() if k not in old]
+    return sorted(deltas, key=lambda d: (d.fact.document, d.fact.start, d.change, d.fact.mention))
 
 
 def build_report(
@@ -125,6 +159,8 @@ def build_report(
     versions: Sequence[VersionChange],
     rejected: Sequence[Rejected],
     withdrawn: Sequence[str],
+    history: Sequence[RunRecord] = (),
+    deltas: Sequence[FactDelta] = (),
 ) -> Report:
     """Link facts across releases and gather everything the report shows."""
     ordered = tuple(sorted(documents, key=lambda p: p.document.name))
@@ -137,20 +173,9 @@ def build_report(
         versions=tuple(versions),
         rejected=tuple(sorted(rejected, key=lambda r: r.name)),
         withdrawn=tuple(sorted(withdrawn)),
+        history=tuple(history),
+        deltas=tuple(deltas),
     )
-
-
-def process(
-    sources: Sequence[SourceFile],
-) -> tuple[list[ProcessedDocument], list[Rejected]]:
-    """Sources to normalized documents and their facts, in one call."""
-    parsed, rejected = parse_sources(sources)
-    return extract_facts(normalize_corpus(parsed)), rejected
-
-
-COMPLETED = "completed"
-COMPLETED_WITH_FAILURES = "completed with failures"
-FAILED = "failed"
 
 
 def run_status(files: int, failed: int) -> str:

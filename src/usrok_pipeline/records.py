@@ -53,6 +53,25 @@ class Removal:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A paragraph or a list item of a release, on one line."""
+
+    text: str
+    is_item: bool
+
+
+@dataclass(frozen=True)
+class CleanedDocument:
+    """A release after the rule-based pass, before boilerplate learned from the corpus goes."""
+
+    name: str
+    sha256: str
+    front_matter: dict[str, str]
+    blocks: tuple[Block, ...]
+    removed: tuple[Removal, ...]
+
+
+@dataclass(frozen=True)
 class NormalizedDocument:
     """A release reduced to its own words: paragraphs and list items, one per line."""
 
@@ -162,7 +181,30 @@ class RunSummary:
     removed: tuple[str, ...]
     failed: tuple[Rejected, ...]
     processed: int
+    parsed: int
     facts: int
     recurring: int
     reports: str
     written: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FactDelta:
+    """A fact a run added or removed, against the facts the releases stated before it."""
+
+    change: str
+    fact: Fact
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run that changed something, as its history shows it (no clock time: reports stay
+    byte-identical for the same inputs)."""
+
+    run_id: int
+    new: int
+    changed: int
+    removed: int
+    failed: int
+    facts_added: int
+    facts_removed: int

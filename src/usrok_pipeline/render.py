@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from .records import (
     Fact,
     FactChange,
+    FactDelta,
     ProcessedDocument,
     Rejected,
     Rewording,
+    RunRecord,
     Timeline,
     VersionChange,
 )
@@ -34,6 +36,7 @@ QUALIFIER_WORDS = {
 MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 LARGE_COUNT = 1e6
 ORDINAL_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
+CHANGE_KEY = re.compile(r"^change:|_change_")
 WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
@@ -48,6 +51,8 @@ class Report:
     versions: tuple[VersionChange, ...]
     rejected: tuple[Rejected, ...]
     withdrawn: tuple[str, ...]
+    history: tuple[RunRecord, ...] = ()
+    deltas: tuple[FactDelta, ...] = ()
 
 
 def number(value: float) -> str:
@@ -87,8 +92,13 @@ def amount(fact: Fact) -> str:
 
 
 def stated(fact: Fact) -> str:
-    """The value with its qualifier: 'more than $167 billion'."""
-    return f"{QUALIFIER_WORDS.get(fact.qualifier, fact.qualifier + ' ')}{amount(fact)}"
+    """The value with its qualifier: 'more than $167 billion', 'down more than 20%'."""
+    qualifier = QUALIFIER_WORDS.get(fact.qualifier, fact.qualifier.replace("_", " ") + " ")
+    if fact.value < 0:
+        return f"down {qualifier}{amount(replace(fact, value=-fact.value))}"
+    if CHANGE_KEY.search(fact.key):
+        return f"up {qualifier}{amount(fact)}"
+    return f"{qualifier}{amount(fact)}"
 
 
 def quote_parts(fact: Fact) -> tuple[str, str, str]:
@@ -138,6 +148,9 @@ def context(report: Report) -> dict[str, Any]:
         "versions": report.versions,
         "rejected": report.rejected,
         "withdrawn": report.withdrawn,
+        "history": report.history,
+        "latest_run": report.history[-1] if report.history else None,
+        "deltas": report.deltas,
         "titles": titles,
         "dates": dates,
         "removal_summary": removal_summary,
@@ -180,3 +193,37 @@ def write_reports(folder: Path, files: Mapping[str, str]) -> list[str]:
         temporary.replace(path)
         written.append(name)
     return written
+
+
+def delta_rows(deltas: Sequence[FactDelta]) -> list[dict[str, str]]:
+    """The facts a run changed, as table rows."""
+    return [
+        {
+            "change": d.change,
+            "release": d.fact.document,
+            "fact": d.fact.key,
+            "value": stated(d.fact),
+            "period": d.fact.period or "",
+        }
+        for d in deltas
+    ]
+
+
+def run_summary(record: RunRecord, deltas: Sequence[FactDelta], shown: int = 20) -> str:
+    """A short Markdown account of one run, for the run's summary artifact."""
+    lines = [
+        f"# usrok-pipeline run {record.run_id}",
+        "",
+        f"{record.new} new, {record.changed} changed, {record.removed} removed, "
+        f"{record.failed} failed releases; {record.facts_added} facts added, "
+        f"{record.facts_removed} removed.",
+    ]
+    if deltas:
+        lines += ["", "| change | release | fact | value |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {d.change} | {d.fact.document} | `{d.fact.key}` | {stated(d.fact)} |"
+            for d in deltas[:shown]
+        ]
+        if len(deltas) > shown:
+            lines.append(f"\n… and {len(deltas) - shown} more in the table artifact.")
+    return "\n".join(lines) + "\n"

@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from .records import (
+    Block,
+    CleanedDocument,
     Fact,
+    FactDelta,
     Metadata,
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
     Removal,
+    RunRecord,
     SourceFile,
 )
 
@@ -32,7 +36,10 @@ CREATE TABLE IF NOT EXISTS runs (
     changed INTEGER NOT NULL DEFAULT 0,
     unchanged INTEGER NOT NULL DEFAULT 0,
     removed INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0
+    failed INTEGER NOT NULL DEFAULT 0,
+    facts_added INTEGER NOT NULL DEFAULT 0,
+    facts_removed INTEGER NOT NULL DEFAULT 0,
+    fingerprint TEXT
 );
 CREATE TABLE IF NOT EXISTS documents (
     name TEXT PRIMARY KEY,
@@ -52,6 +59,21 @@ CREATE TABLE IF NOT EXISTS failures (
     name TEXT NOT NULL,
     reason TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cleaned (
+    sha256 TEXT NOT NULL,
+    rules TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (sha256, rules)
+);
+CREATE TABLE IF NOT EXISTS run_facts (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    change TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot (
+    name TEXT PRIMARY KEY,
+    facts TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS processed (
     sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
@@ -69,6 +91,23 @@ class Inventory:
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
+
+
+def encode(record: Any) -> str:
+    """A record as canonical JSON."""
+    return json.dumps(asdict(record), sort_keys=True, ensure_ascii=False)
+
+
+def decode_cleaned(payload: str) -> CleanedDocument:
+    """A cleaned document from its JSON."""
+    raw: dict[str, Any] = json.loads(payload)
+    return CleanedDocument(
+        name=raw["name"],
+        sha256=raw["sha256"],
+        front_matter=raw["front_matter"],
+        blocks=tuple(Block(**b) for b in raw["blocks"]),
+        removed=tuple(Removal(**r) for r in raw["removed"]),
+    )
 
 
 def encode_processed(processed: ProcessedDocument) -> str:
@@ -209,18 +248,69 @@ class Store:
                 [(p.document.sha256, fingerprint, encode_processed(p)) for p in documents],
             )
 
-    def finish_run(
-        self, run_id: int, inventory: Inventory, failures: Sequence[Rejected], status: str
-    ) -> None:
-        """Record how a run ended, with the files it could not use."""
+    def cleaned(self, hashes: Sequence[str], rules: str) -> dict[str, CleanedDocument]:
+        """Documents cleaned earlier from the same bytes under the same rules."""
+        found: dict[str, CleanedDocument] = {}
+        for sha256 in hashes:
+            row = self.db.execute(
+                "SELECT payload FROM cleaned WHERE sha256 = ? AND rules = ?", (sha256, rules)
+            ).fetchone()
+            if row:
+                found[sha256] = decode_cleaned(row[0])
+        return found
+
+    def save_cleaned(self, rules: str, documents: Sequence[CleanedDocument]) -> None:
+        """Keep cleaned documents so that later runs need not parse them again."""
         with self.transaction() as db:
+            db.executemany(
+                """INSERT INTO cleaned (sha256, rules, payload) VALUES (?, ?, ?)
+                   ON CONFLICT(sha256, rules) DO UPDATE SET payload = excluded.payload""",
+                [(d.sha256, rules, encode(d)) for d in documents],
+            )
+
+    def latest_processed(self, sha256: str) -> ProcessedDocument | None:
+        """The facts last extracted from these bytes, under whatever rules were current."""
+        row = self.db.execute(
+            "SELECT payload FROM processed WHERE sha256 = ? ORDER BY rowid DESC LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        return decode_processed(row[0]) if row else None
+
+    def finish_run(
+        self,
+        run_id: int,
+        inventory: Inventory,
+        failures: Sequence[Rejected],
+        status: str,
+        deltas: Sequence[FactDelta] = (),
+        fingerprint: str | None = None,
+        current: Sequence[ProcessedDocument] | None = None,
+    ) -> None:
+        """Record how a run ended: the files it could not use, the facts it changed and, when
+        it produced them, the facts now stated (what the next run is compared with)."""
+        added = sum(1 for d in deltas if d.change == "added")
+        with self.transaction() as db:
+            if current is not None:
+                db.execute("DELETE FROM snapshot")
+                db.executemany(
+                    "INSERT INTO snapshot (name, facts) VALUES (?, ?)",
+                    [
+                        (p.document.name, json.dumps([asdict(f) for f in p.facts], sort_keys=True))
+                        for p in current
+                    ],
+                )
             db.executemany(
                 "INSERT INTO failures (run_id, name, reason) VALUES (?, ?, ?)",
                 [(run_id, f.name, f.reason) for f in failures],
             )
+            db.executemany(
+                "INSERT INTO run_facts (run_id, change, payload) VALUES (?, ?, ?)",
+                [(run_id, d.change, encode(d.fact)) for d in deltas],
+            )
             db.execute(
                 """UPDATE runs SET finished_at = ?, status = ?, new = ?, changed = ?,
-                   unchanged = ?, removed = ?, failed = ? WHERE id = ?""",
+                   unchanged = ?, removed = ?, failed = ?, facts_added = ?, facts_removed = ?,
+                   fingerprint = ? WHERE id = ?""",
                 (
                     now(),
                     status,
@@ -229,9 +319,34 @@ class Store:
                     len(inventory.unchanged),
                     len(inventory.removed),
                     len(failures),
+                    added,
+                    len(deltas) - added,
+                    fingerprint,
                     run_id,
                 ),
             )
+
+    def snapshot(self) -> list[Fact]:
+        """The facts stated after the last run that produced facts."""
+        rows = self.db.execute("SELECT facts FROM snapshot ORDER BY name")
+        return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
+
+    def history(self) -> list[RunRecord]:
+        """The finished runs that changed something, oldest first."""
+        rows = self.db.execute(
+            """SELECT id, new, changed, removed, failed, facts_added, facts_removed FROM runs
+               WHERE finished_at IS NOT NULL
+                 AND new + changed + removed + failed + facts_added + facts_removed > 0
+               ORDER BY id"""
+        )
+        return [RunRecord(*row) for row in rows.fetchall()]
+
+    def deltas(self, run_id: int) -> list[FactDelta]:
+        """The facts a run added and removed."""
+        rows = self.db.execute(
+            "SELECT change, payload FROM run_facts WHERE run_id = ? ORDER BY rowid", (run_id,)
+        )
+        return [FactDelta(change, Fact(**json.loads(payload))) for change, payload in rows]
 
     def runs(self) -> list[dict[str, Any]]:
         """Every recorded run, oldest first."""
