@@ -24,6 +24,20 @@ def run(folders: dict[str, Path]):  # type: ignore[no-untyped-def]
     return run_pipeline(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
 
 
+def latest_artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    return str(artifact.data)
+
+
 @pytest.mark.usefixtures("prefect_server")
 def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> None:
     first = run(folders)
@@ -35,7 +49,19 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
 
     again = run(folders)
     assert (len(again.new), len(again.changed), len(again.unchanged)) == (0, 0, 5)
-    assert (again.processed, again.written) == (0, ())
+    assert (again.parsed, again.processed, again.written) == (0, 0, ())
+
+    added = folders["seeds"] / "010_added.txt"
+    added.write_text("Korea is the United States' 6th largest trading partner.\n")
+    one_more = run(folders)
+    assert (one_more.new, one_more.parsed, one_more.processed) == (("010_added.txt",), 1, 1)
+    assert sorted(one_more.written) == ["facts.jsonl", "index.html", "index.md"]
+    markdown = (folders["reports"] / "index.md").read_text()
+    assert (
+        "Run 3: 1 new, 0 changed, 0 withdrawn and 0 unreadable releases; 1 facts added" in markdown
+    )
+    assert "| added | Korea is the United States' 6th largest trading partner. |" not in markdown
+    added.unlink()
 
     seed = folders["seeds"] / "002_b8fc4deb01f73003.txt"
     seed.write_text(seed.read_text().replace("$125 billion", "$126 billion"))
@@ -43,7 +69,7 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     (folders["seeds"] / "empty.txt").write_text("")
     changed = run(folders)
     assert changed.changed == ("002_b8fc4deb01f73003.txt",)
-    assert changed.removed == ("000_479443e2f1f97cd6.txt",)
+    assert changed.removed == ("000_479443e2f1f97cd6.txt", "010_added.txt")
     assert [(f.name, f.reason) for f in changed.failed] == [("empty.txt", "the file is empty")]
     assert (changed.processed, changed.status) == (1, "completed with failures")
     markdown = (folders["reports"] / "index.md").read_text()
@@ -52,6 +78,13 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     assert "$126 billion" in markdown
     assert "`000_479443e2f1f97cd6.txt`: withdrawn" in markdown
     assert "`empty.txt`: the file is empty" in markdown
+    assert (
+        "| 4 | 1 | 1 | 2 | 1 |" in markdown
+    )  # run 4 in the history: new, changed, withdrawn, failed
+
+    assert "# usrok-pipeline run 4" in latest_artifact("usrok-run-summary")
+    assert (folders["reports"] / "index.html").as_uri() in latest_artifact("usrok-report")
+    assert "empty.txt" not in latest_artifact("usrok-fact-changes")
 
     with sqlite3.connect(folders["state"] / "state.db") as db:
         runs = db.execute(
@@ -61,7 +94,8 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     assert runs == [
         ("completed", 5, 0, 0, 0, 0),
         ("completed", 0, 0, 5, 0, 0),
-        ("completed with failures", 1, 1, 3, 1, 1),
+        ("completed", 1, 0, 5, 0, 0),
+        ("completed with failures", 1, 1, 3, 2, 1),
     ]
     assert versions == (2,)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -88,6 +89,9 @@ def serve(
     from flows.pipeline import run_pipeline  # Prefect must see its settings before it is imported
     from prefect.schedules import Cron
 
+    # Prefect's SIGTERM handler calls an async stop without awaiting it; the runner still
+    # exits cleanly, so its warning about the coroutine is noise.
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
     schedule = Cron(cron or settings.schedule.cron, timezone=timezone or settings.schedule.timezone)
     run_pipeline.serve(
         name=settings.schedule.deployment,
