@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench clean clean-state
+.PHONY: run test lint browser bench clean clean-state
 
 run: $(INSTALLED)
 	$(BIN)/usrok run
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (never a browser download of the test tool's own).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src flows tests scripts

@@ -42,7 +42,8 @@ def latest_artifact(key: str) -> str:
 def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> None:
     first = run(folders)
     assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
-    assert sorted(first.written) == ["facts.jsonl", "index.html", "index.md"]
+    assert {"index.html", "index.md", "facts.jsonl", "style.css"} <= set(first.written)
+    assert len(first.written) == len([p for p in folders["reports"].rglob("*") if p.is_file()])
     page = (folders["reports"] / "index.html").read_text()
     assert "U.S. and ROK Advance Economic Cooperation at the 5th Senior Economic Dialogue" in page
     assert first.facts == len((folders["reports"] / "facts.jsonl").read_text().splitlines())
@@ -55,7 +56,10 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     added.write_text("Korea is the United States' 6th largest trading partner.\n")
     one_more = run(folders)
     assert (one_more.new, one_more.parsed, one_more.processed) == (("010_added.txt",), 1, 1)
-    assert sorted(one_more.written) == ["facts.jsonl", "index.html", "index.md"]
+    assert {"index.html", "index.md", "facts.jsonl", "documents/010_added.html"} <= set(
+        one_more.written
+    )
+    assert "style.css" not in one_more.written
     markdown = (folders["reports"] / "index.md").read_text()
     assert (
         "Run 3: 1 new, 0 changed, 0 withdrawn and 0 unreadable releases; 1 facts added" in markdown

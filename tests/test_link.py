@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from usrok_pipeline.link import changed_facts, rewordings, timelines
+from usrok_pipeline.link import changed_facts, movement, rewordings, timelines
 from usrok_pipeline.records import Fact, Metadata, NormalizedDocument, ProcessedDocument
 
 
@@ -76,8 +78,21 @@ def test_rank_change_and_restatement() -> None:
     assert [c.kind for c in changed_facts([line])] == ["rank change"]
 
 
-def test_single_release_facts_are_not_recurring() -> None:
-    assert timelines([release("a", None, fact("a", 1, None), fact("a", 2, None))], {}) == []
+def test_single_release_facts_are_tracked_only_for_catalog_metrics() -> None:
+    unlisted = replace(fact("a", 1, None), metric=None, key="count:things")
+    listed = fact("a", 2, None)
+    (line,) = timelines([release("a", None, unlisted, listed)], {})
+    assert line.key == "trade"
+
+
+def test_restated_old_figure_is_stale() -> None:
+    docs = [
+        release("a", "2020-01-01", fact("a", 120, "2019")),
+        release("b", "2021-01-01", fact("b", 100, "2018")),
+    ]
+    (line,) = timelines(docs, {})
+    assert [(c.fact.document, c.stale) for c in line.changes] == [("b", True), ("a", False)]
+    assert movement(line) == ("up", 20, 20.0)
 
 
 def test_rewordings_pair_consecutive_statements() -> None:

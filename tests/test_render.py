@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -21,10 +23,15 @@ def seed_report() -> dict[str, str]:
     return render.render(pipeline.build_report(processed, [], rejected, []), TEMPLATES)
 
 
-@pytest.mark.parametrize("name", ["index.html", "index.md"])
+SEED_PAGES = sorted(name for name in seed_report() if name.endswith((".html", ".md")))
+
+
+@pytest.mark.parametrize("name", SEED_PAGES)
 def test_seed_report_snapshot(name: str, file_regression: FileRegressionFixture) -> None:
     stem, extension = name.rsplit(".", 1)
-    file_regression.check(seed_report()[name], basename=f"seeds_{stem}", extension=f".{extension}")
+    file_regression.check(
+        seed_report()[name], basename=stem.replace("/", "__"), extension=f".{extension}"
+    )
 
 
 def test_same_inputs_same_bytes() -> None:
@@ -60,11 +67,24 @@ def test_release_text_is_escaped() -> None:
         for n, t in (("a.md", hostile), ("b.md", twin))
     ]
     processed, _ = pipeline.process(sources)
-    page = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)["index.html"]
-    assert "<script>alert" not in page and "<img src=x" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert 'href="javascript:' not in page
+    files = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)
+    pages = {name: text for name, text in files.items() if name.endswith(".html")}
+    assert {"index.html", "changes.html", "documents/a.html", "documents/b.html"} <= set(pages)
+    for name, page in pages.items():
+        assert "<script>alert" not in page and "<img src=x" not in page, name
+        assert 'href="javascript:' not in page, name
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["index.html"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages["documents/a.html"]
+
+
+def test_exports() -> None:
+    files = seed_report()
+    rows = list(csv.DictReader(io.StringIO(files["facts.csv"])))
+    assert len(rows) == len(files["facts.jsonl"].splitlines())
+    assert rows[0].keys() >= {"document", "value", "unit", "period", "metric", "sentence"}
+    changes = json.loads(files["changes.json"])
+    assert set(changes) == {"changes", "rewordings"}
+    assert all({"before", "after", "spans"} <= set(r) for r in changes["rewordings"])
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPORTS, SEEDS
 
-REPORT_FILES = ("index.html", "index.md", "facts.jsonl")
+REPORT_FILES = sorted(p.relative_to(REPORTS).as_posix() for p in REPORTS.rglob("*") if p.is_file())
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +18,13 @@ def fresh_reports(prefect_server: None, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp("fresh")
     run_pipeline(str(SEEDS), str(folder / "reports"), str(folder / "state"))
     return folder / "reports"
+
+
+def test_no_report_file_is_missing_or_extra(fresh_reports: Path) -> None:
+    written = sorted(
+        p.relative_to(fresh_reports).as_posix() for p in fresh_reports.rglob("*") if p.is_file()
+    )
+    assert written == REPORT_FILES
 
 
 @pytest.mark.parametrize("name", REPORT_FILES)

@@ -16,6 +16,11 @@ NEW_FIGURE = "new figure"
 RESTATEMENT = "restatement"
 REVISION = "revision"
 RANK_CHANGE = "rank change"
+DERIVED_LABELS = (
+    ("_change_pct", "change (%)"),
+    ("_change_usd", "change ($)"),
+    ("_growth_multiple", "growth (times)"),
+)
 
 
 def same_value(a: float, b: float) -> bool:
@@ -52,8 +57,8 @@ def classify(fact: Fact, previous: Fact | None, earlier: Sequence[Fact]) -> str:
     return NEW_FIGURE
 
 
-def recurring_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]]:
-    """Facts grouped by key, for keys stated in more than one release."""
+def tracked_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]]:
+    """Facts grouped by key, for catalog metrics and for keys stated in more than one release."""
     by_key: dict[str, list[Fact]] = defaultdict(list)
     for processed in documents:
         for fact in processed.facts:
@@ -61,15 +66,29 @@ def recurring_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fac
     return {
         key: facts
         for key, facts in sorted(by_key.items())
-        if len({fact.document for fact in facts}) > 1
+        if facts[0].metric is not None or len({fact.document for fact in facts}) > 1
     }
 
 
+def is_stale(fact: Fact, others: Sequence[Fact], dates: Mapping[str, str | None]) -> bool:
+    """A figure restated after another release had already given a later period's figure."""
+    years, date = period_years(fact.period), dates.get(fact.document)
+    if not years or not date:
+        return False
+    return any(
+        period_years(other.period)
+        and period_years(other.period)[-1] > years[-1]
+        and (dates.get(other.document) or "9999") < date
+        for other in others
+    )
+
+
 def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str]) -> list[Timeline]:
-    """Every recurring fact as a timeline of its statements, each classified."""
+    """Every catalog metric and every fact stated in several releases, as a timeline of its
+    statements, each classified."""
     dates = {p.document.name: p.document.metadata.date for p in documents}
     result: list[Timeline] = []
-    for key, facts in recurring_keys(documents).items():
+    for key, facts in tracked_keys(documents).items():
         ordered = sorted(facts, key=lambda f: ordering(f, dates))
         changes: list[FactChange] = []
         for index, fact in enumerate(ordered):
@@ -83,10 +102,11 @@ def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str])
                     date=dates.get(fact.document),
                     previous=previous,
                     previous_date=dates.get(previous.document) if previous else None,
+                    stale=is_stale(fact, ordered, dates),
                 )
             )
         metric = ordered[0].metric
-        label = labels.get(key) or key.split(":", 1)[-1].replace("_", " ")
+        label = fact_label(key, labels)
         result.append(Timeline(key=key, metric=metric, label=label, changes=tuple(changes)))
     return result
 
@@ -130,3 +150,40 @@ def changed_facts(lines: Sequence[Timeline]) -> list[FactChange]:
         for change in timeline.changes
         if change.previous is not None and change.kind in (REVISION, RANK_CHANGE, NEW_FIGURE)
     ]
+
+
+def fact_label(key: str, labels: Mapping[str, str]) -> str:
+    """A reader's name for a key: the catalog label, the label of the figure a change is of,
+    else the key's own words."""
+    if key in labels:
+        return labels[key]
+    for suffix, wording in DERIVED_LABELS:
+        base = key.removesuffix(suffix)
+        if base != key and base in labels:
+            return f"{labels[base]}: {wording}"
+    return key.split(":", 1)[-1].replace("_", " ")
+
+
+def releases(timeline: Timeline) -> int:
+    """How many releases state a fact."""
+    return len({change.fact.document for change in timeline.changes})
+
+
+def latest(timeline: Timeline) -> FactChange:
+    """The statement of a fact for its latest period, from the latest release."""
+    return timeline.changes[-1]
+
+
+def movement(timeline: Timeline) -> tuple[str, float | None, float | None]:
+    """How the latest figure compares with the figure before it: direction, change, percent."""
+    last = latest(timeline)
+    if last.previous is None:
+        return "first", None, None
+    before, after = last.previous.value, last.fact.value
+    if same_value(before, after):
+        return "same", 0.0, 0.0
+    change = after - before
+    percent = round(100 * change / abs(before), 1) if before else None
+    if last.fact.unit == "rank":
+        return ("up" if after < before else "down"), change, None
+    return ("up" if change > 0 else "down"), change, percent

@@ -133,6 +133,7 @@ class FactChange:
     date: str | None
     previous: Fact | None = None
     previous_date: str | None = None
+    stale: bool = False
 
 
 @dataclass(frozen=True)

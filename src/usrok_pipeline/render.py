@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from . import link
+from .chart import chart_svg
 from .records import (
     Fact,
     FactChange,
@@ -37,6 +41,22 @@ MONEY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 LARGE_COUNT = 1e6
 ORDINAL_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
 CHANGE_KEY = re.compile(r"^change:|_change_")
+SLUG_RUN = re.compile(r"[^a-z0-9_]+")
+PAGE_FOLDERS = ("metrics", "documents")
+CSV_FIELDS = (
+    "document",
+    "start",
+    "end",
+    "mention",
+    "value",
+    "unit",
+    "qualifier",
+    "period",
+    "metric",
+    "key",
+    "scope",
+    "sentence",
+)
 WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
@@ -126,9 +146,25 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        amount=amount, stated=stated, quote_parts=quote_parts, number=number, web_url=web_url
+        amount=amount,
+        stated=stated,
+        quote_parts=quote_parts,
+        number=number,
+        web_url=web_url,
+        slug=slug,
+        md=markdown_cell,
     )
     return env
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a key or a document name."""
+    return SLUG_RUN.sub("-", text.lower()).strip("-") or "item"
+
+
+def markdown_cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def removal_summary(document: ProcessedDocument) -> list[tuple[str, int]]:
@@ -136,13 +172,59 @@ def removal_summary(document: ProcessedDocument) -> list[tuple[str, int]]:
     return sorted(Counter(r.rule for r in document.document.removed).items())
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A run of a document's text, with the fact it states when it is a quantity."""
+
+    text: str
+    fact: Fact | None = None
+
+
+def highlighted(document: ProcessedDocument) -> list[tuple[str, list[list[Segment]]]]:
+    """The normalized text as paragraphs ("p", [runs]) and lists ("ul", [runs per item]),
+    cut into plain runs and the quantities its facts were read from."""
+    text = document.document.text
+    marks = sorted(
+        (fact.start + at, fact)
+        for fact in document.facts
+        if (at := fact.sentence.find(fact.mention)) >= 0
+    )
+    blocks: list[tuple[str, list[list[Segment]]]] = []
+    offset = 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if not line.strip():
+            continue
+        is_item = line.startswith("- ")
+        cursor = start + 2 if is_item else start
+        segments: list[Segment] = []
+        for at, fact in marks:
+            if at < cursor or at >= end:
+                continue
+            segments.append(Segment(text[cursor:at]))
+            segments.append(Segment(text[at : at + len(fact.mention)], fact))
+            cursor = at + len(fact.mention)
+        segments.append(Segment(text[cursor:end]))
+        runs = [segment for segment in segments if segment.text]
+        if is_item and blocks and blocks[-1][0] == "ul":
+            blocks[-1][1].append(runs)
+        else:
+            blocks.append(("ul" if is_item else "p", [runs]))
+    return blocks
+
+
 def context(report: Report) -> dict[str, Any]:
-    """The variables the templates see."""
+    """The variables every template sees."""
     titles = {p.document.name: p.document.metadata.title for p in report.documents}
     dates = {p.document.name: p.document.metadata.date for p in report.documents}
+    pages = {t.key for t in report.timelines}
     return {
         "documents": report.documents,
         "timelines": report.timelines,
+        "summaries": [
+            (t, link.latest(t), link.movement(t), link.releases(t)) for t in report.timelines
+        ],
         "changes": report.changes,
         "rewordings": report.rewordings,
         "versions": report.versions,
@@ -153,45 +235,94 @@ def context(report: Report) -> dict[str, Any]:
         "deltas": report.deltas,
         "titles": titles,
         "dates": dates,
+        "pages": pages,
+        "timelines_by_key": {t.key: t for t in report.timelines},
         "removal_summary": removal_summary,
         "fact_count": sum(len(p.facts) for p in report.documents),
+        "root": "",
     }
+
+
+def fact_order(fact: Fact) -> tuple[str, int, int, str]:
+    """Facts in document and offset order."""
+    return (fact.document, fact.start, fact.sentence.find(fact.mention), fact.mention)
 
 
 def facts_jsonl(documents: Sequence[ProcessedDocument]) -> str:
     """One JSON object per fact, in document and offset order, keys sorted."""
-    facts = sorted(
-        (fact for p in documents for fact in p.facts),
-        key=lambda f: (f.document, f.start, f.sentence.find(f.mention), f.mention),
-    )
+    facts = sorted((fact for p in documents for fact in p.facts), key=fact_order)
     return "".join(
         json.dumps(f.as_json(), sort_keys=True, ensure_ascii=False) + "\n" for f in facts
     )
 
 
+def facts_csv(documents: Sequence[ProcessedDocument]) -> str:
+    """The facts as CSV, one row per fact, for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for fact in sorted((f for p in documents for f in p.facts), key=fact_order):
+        writer.writerow({k: v for k, v in fact.as_json().items() if k in CSV_FIELDS})
+    return out.getvalue()
+
+
+def changes_json(report: Report) -> str:
+    """The classified statements of every tracked fact and the reworded claims, as JSON."""
+    payload = {
+        "changes": [asdict(change) for change in report.changes],
+        "rewordings": [asdict(rewording) for rewording in report.rewordings],
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
 def render(report: Report, templates: Path) -> dict[str, str]:
-    """Every report file, by file name."""
+    """Every report file, by path inside the report folder."""
     env = environment(templates)
     variables = context(report)
-    return {
-        "index.html": env.get_template("index.html.j2").render(variables),
-        "index.md": env.get_template("index.md.j2").render(variables),
+    nested = variables | {"root": "../"}
+    files = {
+        "style.css": (templates / "style.css").read_text(encoding="utf-8"),
         "facts.jsonl": facts_jsonl(report.documents),
+        "facts.csv": facts_csv(report.documents),
+        "changes.json": changes_json(report),
     }
+    for page in ("index", "changes"):
+        for kind in ("html", "md"):
+            files[f"{page}.{kind}"] = env.get_template(f"{page}.{kind}.j2").render(variables)
+    for timeline in report.timelines:
+        page_vars = nested | {"t": timeline, "chart": chart_svg(timeline)}
+        for kind in ("html", "md"):
+            template = env.get_template(f"metric.{kind}.j2")
+            files[f"metrics/{slug(timeline.key)}.{kind}"] = template.render(page_vars)
+    for processed in report.documents:
+        page_vars = nested | {"p": processed, "blocks": highlighted(processed)}
+        stem = slug(processed.document.name.rsplit(".", 1)[0])
+        for kind in ("html", "md"):
+            template = env.get_template(f"document.{kind}.j2")
+            files[f"documents/{stem}.{kind}"] = template.render(page_vars)
+    return files
 
 
 def write_reports(folder: Path, files: Mapping[str, str]) -> list[str]:
-    """Write report files whose content changed; return the names written."""
+    """Write report files whose content changed and remove pages no longer produced;
+    return the paths written or removed."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     for name, content in sorted(files.items()):
         path = folder / name
         if path.exists() and path.read_text(encoding="utf-8") == content:
             continue
-        temporary = path.with_suffix(path.suffix + ".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(content, encoding="utf-8", newline="\n")
         temporary.replace(path)
         written.append(name)
+    for subfolder in PAGE_FOLDERS:
+        for path in sorted((folder / subfolder).glob("*")):
+            name = f"{subfolder}/{path.name}"
+            if path.is_file() and name not in files:
+                path.unlink()
+                written.append(name)
     return written
 
 
