@@ -44,6 +44,12 @@ def clean(body: str, learned: frozenset[str] = frozenset()) -> tuple[str, list[s
         ),
         ("Your browser doesn\u2019t support HTML5\n\nText.\n", "Text.\n", ["media_player"]),
         ("Skip to Content\nText.\n", "Text.\n", ["navigation"]),
+        ("As prepared\n\nThank you.\n", "Thank you.\n", ["speech_note"]),
+        (
+            "Relations [May 1, 2014]   [open pdf - 578KB]\n",
+            "Relations [May 1, 2014]\n",
+            ["file_link"],
+        ),
         ("Text.\n\n\\###\n", "Text.\n", ["end_marker"]),
         (
             "Text.\n\nU.S. Department of State\n\nThe Lessons of 1989\n",

@@ -62,6 +62,11 @@ def test_infer_date(text: str, date: str | None, source: str) -> None:
             "first heading",
         ),
         ("Only sentences here.\nAnother one.\n", "release", "file name"),
+        (
+            "One.\nTwo.\nThree.\nFour.\nFive.\nSix.\nA cut-off excerpt ends with a fragm",
+            "release",
+            "file name",
+        ),
     ],
 )
 def test_infer_title(text: str, title: str, source: str) -> None:

@@ -56,7 +56,10 @@ def chart_svg(timeline: Timeline) -> Markup:
         'class="axis"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" class="axis"/>',
     ]
-    for tick in (low, (low + high) / 2, high):
+    ticks = (
+        sorted({int(v) for v in values})[:6] if unit == "rank" else [low, (low + high) / 2, high]
+    )
+    for tick in ticks:
         parts.append(
             f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">'
             f"{escape(short_value(tick, unit))}</text>"

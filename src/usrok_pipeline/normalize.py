@@ -35,6 +35,7 @@ class Rules:
     """The boilerplate rules read from the YAML file."""
 
     line_rules: tuple[tuple[str, re.Pattern[str]], ...]
+    inline_rules: tuple[tuple[str, re.Pattern[str]], ...]
     footer_patterns: tuple[re.Pattern[str], ...]
     footer_within_last_lines: int
     learned_min_documents: int
@@ -57,10 +58,16 @@ def rules_from_mapping(raw: dict[str, Any]) -> Rules:
         for name, patterns in raw.get("line_rules", {}).items()
         for pattern in patterns
     )
+    inline_rules = tuple(
+        (name, re.compile(pattern, re.IGNORECASE))
+        for name, patterns in raw.get("inline_rules", {}).items()
+        for pattern in patterns
+    )
     footer = raw.get("footer", {})
     learned = raw.get("learned", {})
     return Rules(
         line_rules=line_rules,
+        inline_rules=inline_rules,
         footer_patterns=tuple(re.compile(p, re.IGNORECASE) for p in footer.get("patterns", [])),
         footer_within_last_lines=int(footer.get("within_last_lines", 0)),
         learned_min_documents=int(learned.get("min_documents", 3)),
@@ -82,8 +89,11 @@ def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[st
         rule = next((name for name, rx in rules.line_rules if rx.search(stripped)), None)
         if stripped and rule:
             removed.append(Removal(rule, stripped))
-        else:
-            kept.append(line)
+            continue
+        for name, rx in rules.inline_rules:
+            removed.extend(Removal(name, m.group().strip()) for m in rx.finditer(line))
+            line = rx.sub("", line)
+        kept.append(line)
     filled = [i for i, line in enumerate(kept) if line.strip()]
     for i in filled[-rules.footer_within_last_lines :] if rules.footer_within_last_lines else []:
         if any(rx.search(kept[i].strip()) for rx in rules.footer_patterns):

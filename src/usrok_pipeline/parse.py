@@ -23,6 +23,7 @@ DATELINE = re.compile(
 )
 DATELINE_LINES = 6
 TITLE_MAX_CHARS = 160
+TITLE_LINES = 6
 SENTENCE_END = re.compile(r"[.!?:;”\"’]$")
 NOT_A_TITLE_START = re.compile(r"^[“\"‘'\-–—•*]")
 DATE_KEYS = ("date", "published_time", "published", "publication_date")
@@ -86,8 +87,9 @@ def infer_date(text: str) -> tuple[str | None, str]:
 
 
 def infer_title(text: str, name: str) -> tuple[str, str]:
-    """The first short line that reads like a heading, else the file name."""
-    for line in text.splitlines():
+    """The first short line near the top that reads like a heading, else the file name."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line in lines[:TITLE_LINES]:
         candidate = line.strip().lstrip("#").strip()
         if (
             candidate
