@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from usrok_pipeline import config
@@ -33,7 +33,7 @@ from usrok_pipeline.records import (  # noqa: E402
     SourceFile,
     VersionChange,
 )
-from usrok_pipeline.store import Inventory, Store  # noqa: E402
+from usrok_pipeline.store import Inventory, Store, run_lock  # noqa: E402
 
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
@@ -51,13 +51,14 @@ class Extracted:
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
-def ingest(seeds: Path, database: Path) -> tuple[int, list[SourceFile], list[Rejected], Inventory]:
-    """Read the seeds folder and record new versions and withdrawn documents."""
-    sources, unreadable = scan(seeds)
+def ingest(
+    seeds: Path, database: Path, max_bytes: int
+) -> tuple[int, list[SourceFile], list[Rejected], Inventory]:
+    """Read the seeds folder and compare it with the versions stored (recorded at the end)."""
+    sources, unreadable = scan(seeds, max_bytes)
     with Store.open(database) as store:
         run_id = store.begin_run(str(seeds))
         inventory = store.inventory(sources)
-        store.record_sources(run_id, sources, inventory.removed)
     return run_id, sources, unreadable, inventory
 
 
@@ -73,8 +74,9 @@ def parse_and_clean(
         parsed, rejected = pipeline.parse_sources(todo)
         fresh = pipeline.first_pass(parsed)
         store.save_cleaned(rules, fresh)
+    # Cleaning does not depend on the file name: the same bytes under two names share it.
     by_hash = cached | {doc.sha256: doc for doc in fresh}
-    cleaned = [by_hash[s.sha256] for s in sources if s.sha256 in by_hash]
+    cleaned = [replace(by_hash[s.sha256], name=s.name) for s in sources if s.sha256 in by_hash]
     return cleaned, rejected, len(todo)
 
 
@@ -84,8 +86,8 @@ def normalize_and_extract(cleaned: list[CleanedDocument], database: Path, force:
     learned = pipeline.learn(cleaned)
     key = pipeline.fingerprint(learned)
     with Store.open(database) as store:
-        cached = {} if force else {d.sha256: store.cached(d.sha256, key) for d in cleaned}
-        todo = [d for d in cleaned if cached.get(d.sha256) is None]
+        cached = {} if force else {d.name: store.cached(d.sha256, d.name, key) for d in cleaned}
+        todo = [d for d in cleaned if cached.get(d.name) is None]
         fresh: list[ProcessedDocument] = []
         for start in progress(range(0, len(todo), BATCH_SIZE), len(todo), BATCH_SIZE):
             batch = pipeline.extract_facts(
@@ -93,14 +95,14 @@ def normalize_and_extract(cleaned: list[CleanedDocument], database: Path, force:
             )
             store.save_processed(key, batch)
             fresh.extend(batch)
-    by_hash = {p.document.sha256: p for p in fresh}
-    by_hash |= {sha: p for sha, p in cached.items() if p is not None}
-    return Extracted([by_hash[d.sha256] for d in cleaned], len(fresh), learned, key)
+    by_name = {p.document.name: p for p in fresh}
+    by_name |= {name: p for name, p in cached.items() if p is not None}
+    return Extracted([by_name[d.name] for d in cleaned], len(fresh), learned, key)
 
 
 @task(name="compare with earlier runs", cache_policy=NO_CACHE)
 def compare(
-    extracted: Extracted, database: Path
+    extracted: Extracted, inventory: Inventory, database: Path
 ) -> tuple[list[VersionChange], list[str], list[FactDelta]]:
     """Text diffs against previous versions, withdrawn documents, and the facts that changed."""
     rules = pipeline.cleaning_key()
@@ -114,7 +116,8 @@ def compare(
             cached = store.cleaned([previous.sha256], rules).get(previous.sha256)
             old = [cached] if cached else pipeline.first_pass(pipeline.parse_sources([previous])[0])
             pairs.extend((o, doc) for o in old)
-        withdrawn = store.withdrawn()
+        present = {p.document.name for p in extracted.processed}
+        withdrawn = sorted((set(store.withdrawn()) | set(inventory.removed)) - present)
         deltas = pipeline.fact_deltas(
             store.snapshot(), (f for p in extracted.processed for f in p.facts)
         )
@@ -149,8 +152,10 @@ def finish(
     status: str,
     deltas: list[FactDelta],
     extracted: Extracted | None,
+    sources: list[SourceFile],
 ) -> None:
-    """Record how the run ended and the facts now stated."""
+    """Record, in one transaction, how the run ended: the versions it read, the facts now
+    stated and what changed. A run that does not get here leaves no results behind."""
     with Store.open(database) as store:
         store.finish_run(
             run_id,
@@ -160,6 +165,7 @@ def finish(
             deltas,
             extracted.fingerprint if extracted else None,
             extracted.processed if extracted else None,
+            sources,
         )
 
 
@@ -209,8 +215,16 @@ def run_pipeline(
         Path(reports) if reports else None,
         Path(state_dir) if state_dir else None,
     )
+    with run_lock(settings.state_dir):
+        return process_seeds(settings, force)
+
+
+def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
+    """The run itself, inside the flow and under the state lock."""
     logger = get_run_logger()
-    run_id, sources, unreadable, inventory = ingest(settings.seeds, settings.database)
+    run_id, sources, unreadable, inventory = ingest(
+        settings.seeds, settings.database, settings.max_file_bytes
+    )
     logger.info(
         "ingest: %d new, %d changed, %d unchanged, %d removed, %d unreadable",
         len(inventory.new),
@@ -240,29 +254,29 @@ def run_pipeline(
             len(extracted.processed) - extracted.fresh,
             facts,
         )
-        versions, withdrawn, deltas = compare(extracted, settings.database)
+        versions, withdrawn, deltas = compare(extracted, inventory, settings.database)
         logger.info(
             "compare: %d facts added, %d removed",
             sum(d.change == "added" for d in deltas),
             sum(d.change == "removed" for d in deltas),
         )
         status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
-        record = RunRecord(
-            run_id,
-            len(inventory.new),
-            len(inventory.changed),
-            len(inventory.removed),
-            len(failed),
-            sum(d.change == "added" for d in deltas),
-            sum(d.change == "removed" for d in deltas),
-        )
         with Store.open(settings.database) as store:
+            record = RunRecord(
+                store.finished_runs() + 1,
+                len(inventory.new),
+                len(inventory.changed),
+                len(inventory.removed),
+                len(failed),
+                sum(d.change == "added" for d in deltas),
+                sum(d.change == "removed" for d in deltas),
+            )
             history = store.history()
             if record_changes(record):
                 history.append(record)
                 shown = deltas
             else:
-                shown = store.deltas(history[-1].run_id) if history else []
+                shown = store.latest_deltas()
         written, recurring = link_and_render(
             extracted,
             versions,
@@ -280,9 +294,9 @@ def run_pipeline(
             settings.reports,
         )
     except Exception:
-        finish(settings.database, run_id, inventory, failed, pipeline.FAILED, deltas, None)
+        finish(settings.database, run_id, inventory, failed, pipeline.FAILED, deltas, None, [])
         raise
-    finish(settings.database, run_id, inventory, failed, status, deltas, extracted)
+    finish(settings.database, run_id, inventory, failed, status, deltas, extracted, sources)
     publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")

@@ -1,44 +1,82 @@
-"""Configuration: the TOML file over the defaults, errors named, pinned dependencies kept."""
+"""Configuration: the TOML file over the defaults, validated, errors that name file and key."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-from usrok_pipeline.config import DEFAULTS, ConfigError, read_config
+from usrok_pipeline.config import ConfigError, FileConfig, read_config
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:
-    assert read_config(tmp_path / "usrok.toml") == DEFAULTS
+    assert read_config(tmp_path / "usrok.toml") == FileConfig()
 
 
 def test_file_overrides_defaults(tmp_path: Path) -> None:
     path = tmp_path / "usrok.toml"
     path.write_text('[schedule]\ncron = "30 5 * * 1"\ntimezone = "Asia/Seoul"\n')
     config = read_config(path)
-    assert config["schedule"] == {
-        "cron": "30 5 * * 1",
-        "timezone": "Asia/Seoul",
-        "deployment": "scheduled",
-    }
-    assert config["paths"] == DEFAULTS["paths"]
+    assert (config.schedule.cron, config.schedule.timezone) == ("30 5 * * 1", "Asia/Seoul")
+    assert config.paths == FileConfig().paths
 
 
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("[schedule\n", "usrok.toml"),
-        ("[unknown]\nx = 1\n", r"unknown section \[unknown\]"),
-        ("[schedule]\ncorn = '0 6 * * *'\n", r"unknown keys in \[schedule\]: corn"),
+        ("[schedule\n", "not valid TOML"),
+        ("[unknown]\nx = 1\n", r"\[unknown\]: Extra inputs are not permitted"),
+        ("[schedule]\ncorn = '0 6 * * *'\n", r"\[schedule\] corn: Extra inputs are not permitted"),
+        ("[schedule]\ncron = 6\n", r"\[schedule\] cron: Input should be a valid string"),
+        (
+            "[schedule]\ncron = '61 6 * * *'\n",
+            r"\[schedule\] cron: Value error, not a cron expression",
+        ),
+        (
+            "[schedule]\ntimezone = 'Mars/Olympus'\n",
+            r"\[schedule\] timezone: Value error, not a known time zone",
+        ),
+        (
+            "[limits]\nmax_file_bytes = -1\n",
+            r"\[limits\] max_file_bytes: Input should be greater than 0",
+        ),
     ],
 )
-def test_bad_files_are_named_with_the_reason(tmp_path: Path, text: str, reason: str) -> None:
+def test_bad_files_are_named_with_key_and_reason(tmp_path: Path, text: str, reason: str) -> None:
     path = tmp_path / "usrok.toml"
     path.write_text(text)
-    with pytest.raises(ConfigError, match=reason):
+    with pytest.raises(ConfigError, match=rf"^{path}: {reason}"):
         read_config(path)
+
+
+def test_bad_config_stops_the_command_with_one_message(tmp_path: Path) -> None:
+    path = tmp_path / "usrok.toml"
+    path.write_text("[schedule]\ntimezone = 'Nowhere'\n")
+    usrok = Path(sys.executable).with_name("usrok")
+    result = subprocess.run(
+        [str(usrok), "run"],
+        env={**os.environ, "USROK_CONFIG": str(path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: {path}: [schedule] timezone: Value error, not a known time zone"
+    )
+
+
+def test_missing_seeds_folder_is_named(tmp_path: Path) -> None:
+    usrok = Path(sys.executable).with_name("usrok")
+    result = subprocess.run(
+        [str(usrok), "run", "--seeds", str(tmp_path / "nowhere")], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert f"no seeds folder at {tmp_path / 'nowhere'}" in result.stderr
 
 
 def test_pinned_prefect_is_installed() -> None:

@@ -16,23 +16,33 @@ def source(data: bytes, name: str = "a.txt") -> SourceFile:
 
 
 @pytest.mark.parametrize(
-    ("data", "text"),
+    ("data", "text", "encoding"),
     [
-        (b"plain ascii", "plain ascii"),
-        ("caf\u00e9 \u2019".encode(), "caf\u00e9 \u2019"),
-        (codecs.BOM_UTF8 + b"with bom", "with bom"),
-        (b"\x93quoted\x94", "\u201cquoted\u201d"),
-        (b"one\r\ntwo\rthree", "one\ntwo\nthree"),
-        ("utf16".encode("utf-16"), "utf16"),
+        (b"plain ascii", "plain ascii", "utf-8"),
+        ("caf\u00e9 \u2019".encode(), "caf\u00e9 \u2019", "utf-8"),
+        (codecs.BOM_UTF8 + b"with bom", "with bom", "utf-8"),
+        (b"\x93quoted\x94", "\u201cquoted\u201d", "cp1252"),
+        (b"caf\xe9", "caf\u00e9", "cp1252"),
+        (b"undefined in cp1252: \x81", "undefined in cp1252: \x81", "latin-1"),
+        (b"one\r\ntwo\rthree", "one\ntwo\nthree", "utf-8"),
+        ("utf16 \u2019".encode("utf-16"), "utf16 \u2019", "utf-16"),
     ],
 )
-def test_decode(data: bytes, text: str) -> None:
-    assert decode(source(data)) == text
+def test_decode(data: bytes, text: str, encoding: str) -> None:
+    assert decode(source(data)) == (text, encoding)
 
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"", "empty"), (b"  \n\t", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "binary")],
+    [
+        (b"", "empty"),
+        (b"  \n\t", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
+        (b"PK\x03\x04\x14\x00", "a ZIP archive"),
+        (b"text with a \x00 inside", "NUL bytes"),
+        ("\n \n".encode("utf-16"), "empty"),
+    ],
 )
 def test_decode_rejects(data: bytes, reason: str) -> None:
     with pytest.raises(IngestError, match=reason):

@@ -73,5 +73,7 @@ def test_processed_documents_round_trip(tmp_path: Path) -> None:
     assert all(decode_processed(encode_processed(p)) == p for p in processed)
     with Store.open(tmp_path / "state.db") as store:
         store.save_processed("rules-1", processed)
-        assert store.cached(processed[0].document.sha256, "rules-1") == processed[0]
-        assert store.cached(processed[0].document.sha256, "rules-2") is None
+        first = processed[0].document
+        assert store.cached(first.sha256, first.name, "rules-1") == processed[0]
+        assert store.cached(first.sha256, first.name, "rules-2") is None
+        assert store.cached(first.sha256, "copy.txt", "rules-1") is None

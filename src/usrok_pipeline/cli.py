@@ -12,6 +12,7 @@ import click
 
 from . import config, pipeline, render
 from .ingest import read_sources
+from .store import RunLocked
 
 FORMATS = ("jsonl", "table")
 
@@ -46,9 +47,12 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
         os.environ.setdefault("USROK_PROGRESS", "1")
     from flows.pipeline import run_pipeline  # Prefect must see its settings before it is imported
 
-    summary = run_pipeline(
-        str(settings.seeds), str(settings.reports), str(settings.state_dir), force=force
-    )
+    try:
+        summary = run_pipeline(
+            str(settings.seeds), str(settings.reports), str(settings.state_dir), force=force
+        )
+    except RunLocked as error:
+        raise click.ClickException(str(error)) from error
     click.echo(
         f"{len(summary.new)} new, {len(summary.changed)} changed, "
         f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed, "

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .ingest import DEFAULT_MAX_BYTES
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 SOURCE_CHECKOUT = PACKAGE_ROOT.parents[1]
@@ -14,14 +20,64 @@ CONFIG_FILE = "usrok.toml"
 CONFIG_VARIABLE = "USROK_CONFIG"
 STATE_DIR_VARIABLE = "USROK_STATE_DIR"
 EPHEMERAL_SERVER_STARTUP_SECONDS = "120"
-DEFAULTS: dict[str, Any] = {
-    "paths": {"seeds": "seeds", "reports": "reports", "state": ".usrok"},
-    "schedule": {"cron": "0 6 * * *", "timezone": "UTC", "deployment": "scheduled"},
-}
 
 
 class ConfigError(ValueError):
-    """A configuration file that cannot be used, with the reason."""
+    """A configuration file that cannot be used, with the file, the key and the reason."""
+
+
+class PathsConfig(BaseModel):
+    """[paths]: folders, relative to the project folder."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    seeds: str = "seeds"
+    reports: str = "reports"
+    state: str = ".usrok"
+
+
+class ScheduleConfig(BaseModel):
+    """[schedule]: when `usrok serve` runs the pipeline."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+    deployment: str = "scheduled"
+
+    @field_validator("cron")
+    @classmethod
+    def valid_cron(cls, value: str) -> str:
+        """A cron expression Prefect can schedule."""
+        try:
+            CronSim(value, dt.datetime(2000, 1, 1))
+        except (CronSimError, ValueError) as error:
+            raise ValueError(f"not a cron expression ({error})") from error
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def valid_timezone(cls, value: str) -> str:
+        """An IANA time zone name."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("not a known time zone") from error
+        return value
+
+
+class LimitsConfig(BaseModel):
+    """[limits]: what a release may be."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    max_file_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+
+
+class FileConfig(BaseModel):
+    """The whole configuration file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    paths: PathsConfig = PathsConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    limits: LimitsConfig = LimitsConfig()
 
 
 def project_root() -> Path:
@@ -49,6 +105,8 @@ class Settings:
     state_dir: Path
     templates: Path
     schedule: Schedule
+    max_file_bytes: int = DEFAULT_MAX_BYTES
+    config_file: Path | None = None
 
     @property
     def database(self) -> Path:
@@ -61,23 +119,21 @@ class Settings:
         return self.state_dir / "prefect"
 
 
-def read_config(path: Path) -> dict[str, Any]:
-    """The config file merged over the defaults; a missing file means the defaults."""
-    merged = {section: dict(values) for section, values in DEFAULTS.items()}
+def read_config(path: Path) -> FileConfig:
+    """The config file over the defaults; a missing file means the defaults."""
     if not path.exists():
-        return merged
+        return FileConfig()
     try:
         loaded = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from error
-    for section, values in loaded.items():
-        if section not in merged or not isinstance(values, dict):
-            raise ConfigError(f"{path}: unknown section [{section}]")
-        unknown = set(values) - set(merged[section])
-        if unknown:
-            raise ConfigError(f"{path}: unknown keys in [{section}]: {', '.join(sorted(unknown))}")
-        merged[section].update({k: str(v) for k, v in values.items()})
-    return merged
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    try:
+        return FileConfig.model_validate(loaded)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = first["loc"]
+        key = f"[{where[0]}] {'.'.join(map(str, where[1:]))}".strip() if where else "file"
+        raise ConfigError(f"{path}: {key}: {first['msg']}") from error
 
 
 def settings(
@@ -87,16 +143,18 @@ def settings(
     root = project_root()
     config_path = Path(os.environ.get(CONFIG_VARIABLE, root / CONFIG_FILE))
     config = read_config(config_path)
-    paths, schedule = config["paths"], config["schedule"]
-    state = state_dir or os.environ.get(STATE_DIR_VARIABLE) or root / paths["state"]
+    paths, schedule = config.paths, config.schedule
+    state = state_dir or os.environ.get(STATE_DIR_VARIABLE) or root / paths.state
     return Settings(
-        seeds=(seeds or root / paths["seeds"]).resolve(),
-        reports=(reports or root / paths["reports"]).resolve(),
+        seeds=(seeds or root / paths.seeds).resolve(),
+        reports=(reports or root / paths.reports).resolve(),
         state_dir=Path(state).resolve(),
         templates=root / "templates",
         schedule=Schedule(
-            cron=schedule["cron"], timezone=schedule["timezone"], deployment=schedule["deployment"]
+            cron=schedule.cron, timezone=schedule.timezone, deployment=schedule.deployment
         ),
+        max_file_bytes=config.limits.max_file_bytes,
+        config_file=config_path,
     )
 
 

@@ -1,4 +1,12 @@
-"""Find release files, hash their bytes and decode them to text."""
+"""Find release files, hash their bytes and decode them to text.
+
+What is accepted and what is set aside:
+- UTF-8 (with or without BOM) and UTF-16 with a BOM are read as they are; other bytes are
+  read as Windows-1252 (which covers Latin-1's letters), and the document says so.
+- Empty or whitespace-only files, binary files (PDF, PNG, ZIP, GZIP or any NUL byte) and
+  files over the size limit are rejected with the reason; nothing else of the run stops.
+- Only regular files directly in the seeds folder are read: folders and links are skipped.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,17 @@ from .records import Rejected, SourceFile
 
 RELEASE_SUFFIXES = frozenset({".txt", ".md"})
 FALLBACK_ENCODING = "cp1252"
+LAST_RESORT_ENCODING = "latin-1"
+DEFAULT_MAX_BYTES = 20_000_000
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+BINARY_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a GZIP archive"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+)
 
 
 class IngestError(ValueError):
@@ -31,12 +50,23 @@ def release_paths(folder: Path) -> list[Path]:
     )
 
 
-def read_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Rejected]]:
-    """Read release files; files that cannot be read are rejected with the reason, not raised."""
+def read_sources(
+    paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[SourceFile], list[Rejected]]:
+    """Read release files; files that cannot be read are rejected with the reason, not raised.
+
+    The size is checked before reading, so that a huge file never lands in memory.
+    """
     found: list[SourceFile] = []
     rejected: list[Rejected] = []
     for path in paths:
         try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                rejected.append(
+                    Rejected(path.name, f"{size:,} bytes, over the limit of {max_bytes:,} bytes")
+                )
+                continue
             data = path.read_bytes()
         except OSError as error:
             rejected.append(Rejected(path.name, f"cannot be read: {error.strerror or error}"))
@@ -45,28 +75,31 @@ def read_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Rejected
     return found, rejected
 
 
-def scan(folder: Path) -> tuple[list[SourceFile], list[Rejected]]:
+def scan(
+    folder: Path, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[SourceFile], list[Rejected]]:
     """Read every release in a folder."""
-    return read_sources(release_paths(folder))
+    return read_sources(release_paths(folder), max_bytes)
 
 
-def decode(source: SourceFile) -> str:
-    """Text of a release: UTF-8 (with or without BOM), else Windows-1252; line ends unified."""
+def decode(source: SourceFile) -> tuple[str, str]:
+    """The text of a release and the encoding it was read with; line ends unified."""
     data = source.data
-    if not data.strip():
-        raise IngestError(f"{source.name}: the file is empty")
-    if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise IngestError(f"{source.name}: binary content (NUL bytes), not a text release")
-    try:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            text = data.decode("utf-16")
-        else:
-            text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    if data.startswith(UTF16_BOMS):
+        text, encoding = data.decode("utf-16", errors="replace"), "utf-16"
+    else:
+        kind = next((what for magic, what in BINARY_SIGNATURES if data.startswith(magic)), None)
+        if kind:
+            raise IngestError(f"{source.name}: {kind}, not a text release")
+        if b"\x00" in data:
+            raise IngestError(f"{source.name}: binary content (NUL bytes), not a text release")
         try:
-            text = data.decode(FALLBACK_ENCODING)
-        except UnicodeDecodeError as error:
-            raise IngestError(
-                f"{source.name}: neither UTF-8 nor {FALLBACK_ENCODING} text ({error.reason})"
-            ) from error
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+            text, encoding = data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, encoding = data.decode(FALLBACK_ENCODING), FALLBACK_ENCODING
+            except UnicodeDecodeError:
+                text, encoding = data.decode(LAST_RESORT_ENCODING), LAST_RESORT_ENCODING
+    if not text.strip():
+        raise IngestError(f"{source.name}: the file is empty")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding

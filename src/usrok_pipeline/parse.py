@@ -30,11 +30,16 @@ DATE_KEYS = ("date", "published_time", "published", "publication_date")
 URL_KEYS = ("source_url", "url", "canonical_url", "source")
 
 
-def split_front_matter(name: str, sha256: str, text: str) -> ParsedDocument:
-    """Read the YAML front matter (never executing tags) and keep the body after it."""
+def split_front_matter(
+    name: str, sha256: str, text: str, encoding: str = "utf-8"
+) -> ParsedDocument:
+    """Read the YAML front matter (never executing tags) and keep the body after it.
+
+    Front matter that is not valid YAML, or not a mapping, is ignored; the body is kept.
+    """
     match = FRONT_MATTER.match(text)
     if not match:
-        return ParsedDocument(name=name, sha256=sha256, front_matter={}, body=text)
+        return ParsedDocument(name, sha256, {}, text, encoding)
     try:
         loaded = yaml.safe_load(match.group("yaml"))
     except yaml.YAMLError:
@@ -44,7 +49,7 @@ def split_front_matter(name: str, sha256: str, text: str) -> ParsedDocument:
         if isinstance(loaded, dict)
         else {}
     )
-    return ParsedDocument(name=name, sha256=sha256, front_matter=fields, body=text[match.end() :])
+    return ParsedDocument(name, sha256, fields, text[match.end() :], encoding)
 
 
 def iso_date(match: re.Match[str]) -> str | None:
@@ -102,7 +107,9 @@ def infer_title(text: str, name: str) -> tuple[str, str]:
     return name.rsplit(".", 1)[0], "file name"
 
 
-def describe(name: str, fields: dict[str, str], normalized_text: str) -> Metadata:
+def describe(
+    name: str, fields: dict[str, str], normalized_text: str, encoding: str = "utf-8"
+) -> Metadata:
     """Metadata from front matter where given, inferred from the cleaned text otherwise."""
     title = fields.get("title", "").strip()
     title_source = "front matter"
@@ -124,4 +131,5 @@ def describe(name: str, fields: dict[str, str], normalized_text: str) -> Metadat
         date=date,
         date_source=date_source,
         source_url=source_url,
+        encoding=encoding,
     )

@@ -37,11 +37,11 @@ def parse_sources(
     rejected: list[Rejected] = []
     for source in sources:
         try:
-            text = decode(source)
+            text, encoding = decode(source)
         except IngestError as error:
             rejected.append(Rejected(source.name, str(error).removeprefix(f"{source.name}: ")))
             continue
-        parsed.append(parse.split_front_matter(source.name, source.sha256, text))
+        parsed.append(parse.split_front_matter(source.name, source.sha256, text, encoding))
     return parsed, rejected
 
 
@@ -52,7 +52,9 @@ def first_pass(parsed: Sequence[ParsedDocument]) -> list[CleanedDocument]:
     for doc in parsed:
         blocks, removed = normalize.clean_blocks(doc, rules)
         cleaned.append(
-            CleanedDocument(doc.name, doc.sha256, doc.front_matter, tuple(blocks), tuple(removed))
+            CleanedDocument(
+                doc.name, doc.sha256, doc.front_matter, tuple(blocks), tuple(removed), doc.encoding
+            )
         )
     return cleaned
 
@@ -68,7 +70,7 @@ def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
     return NormalizedDocument(
         name=doc.name,
         sha256=doc.sha256,
-        metadata=parse.describe(doc.name, doc.front_matter, text),
+        metadata=parse.describe(doc.name, doc.front_matter, text, doc.encoding),
         text=text,
         removed=removals,
     )

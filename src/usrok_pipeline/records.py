@@ -32,6 +32,7 @@ class Metadata:
     date: str | None
     date_source: str
     source_url: str | None
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ParsedDocument:
     sha256: str
     front_matter: dict[str, str]
     body: str
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class CleanedDocument:
     front_matter: dict[str, str]
     blocks: tuple[Block, ...]
     removed: tuple[Removal, ...]
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)

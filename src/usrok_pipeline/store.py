@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +27,8 @@ from .records import (
     SourceFile,
 )
 
+LOCK_FILE = "run.lock"
+FINISHED = "('completed', 'completed with failures', 'failed')"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -76,9 +80,10 @@ CREATE TABLE IF NOT EXISTS snapshot (
 );
 CREATE TABLE IF NOT EXISTS processed (
     sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     payload TEXT NOT NULL,
-    PRIMARY KEY (sha256, fingerprint)
+    PRIMARY KEY (sha256, name, fingerprint)
 );
 """
 
@@ -107,6 +112,7 @@ def decode_cleaned(payload: str) -> CleanedDocument:
         front_matter=raw["front_matter"],
         blocks=tuple(Block(**b) for b in raw["blocks"]),
         removed=tuple(Removal(**r) for r in raw["removed"]),
+        encoding=raw.get("encoding", "utf-8"),
     )
 
 
@@ -132,6 +138,27 @@ def decode_processed(payload: str) -> ProcessedDocument:
 def now() -> str:
     """The current UTC time, for run records only (never for reports)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def record_sources(
+    db: sqlite3.Connection, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
+) -> None:
+    """Versions of the files a run read, and withdrawals, inside the caller's transaction."""
+    for source in sources:
+        db.execute(
+            """INSERT INTO documents (name, first_run) VALUES (?, ?)
+               ON CONFLICT(name) DO UPDATE SET withdrawn_run = NULL""",
+            (source.name, run_id),
+        )
+        db.execute(
+            """INSERT INTO versions (name, sha256, run_id, content) VALUES (?, ?, ?, ?)
+               ON CONFLICT(name, sha256) DO UPDATE SET run_id = excluded.run_id""",
+            (source.name, source.sha256, run_id, source.data),
+        )
+    db.executemany(
+        "UPDATE documents SET withdrawn_run = ? WHERE name = ?",
+        [(run_id, name) for name in removed],
+    )
 
 
 class Store:
@@ -166,8 +193,13 @@ class Store:
         self.db.execute("COMMIT")
 
     def begin_run(self, seeds: str) -> int:
-        """Record the start of a run and return its id."""
+        """Record the start of a run and return its id; runs left unfinished by a crash are
+        marked interrupted (they recorded nothing else: a run writes its results at its end)."""
         with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE finished_at IS NULL",
+                (now(),),
+            )
             cursor = db.execute(
                 "INSERT INTO runs (started_at, seeds) VALUES (?, ?)", (now(), seeds)
             )
@@ -199,21 +231,12 @@ class Store:
     ) -> None:
         """Store new versions and mark documents whose file disappeared as withdrawn."""
         with self.transaction() as db:
-            for source in sources:
-                db.execute(
-                    """INSERT INTO documents (name, first_run) VALUES (?, ?)
-                       ON CONFLICT(name) DO UPDATE SET withdrawn_run = NULL""",
-                    (source.name, run_id),
-                )
-                db.execute(
-                    """INSERT INTO versions (name, sha256, run_id, content) VALUES (?, ?, ?, ?)
-                       ON CONFLICT(name, sha256) DO UPDATE SET run_id = excluded.run_id""",
-                    (source.name, source.sha256, run_id, source.data),
-                )
-            db.executemany(
-                "UPDATE documents SET withdrawn_run = ? WHERE name = ?",
-                [(run_id, name) for name in removed],
-            )
+            record_sources(db, run_id, sources, removed)
+
+    def interrupted(self) -> list[int]:
+        """Runs that a crash or a kill stopped before they finished."""
+        rows = self.db.execute("SELECT id FROM runs WHERE status = 'interrupted' ORDER BY id")
+        return [run_id for (run_id,) in rows]
 
     def withdrawn(self) -> list[str]:
         """Documents whose files were removed from the seeds folder."""
@@ -231,11 +254,11 @@ class Store:
         ).fetchone()
         return SourceFile(name=name, sha256=row[0], data=bytes(row[1])) if row else None
 
-    def cached(self, sha256: str, fingerprint: str) -> ProcessedDocument | None:
-        """A document processed earlier from the same bytes under the same rules."""
+    def cached(self, sha256: str, name: str, fingerprint: str) -> ProcessedDocument | None:
+        """A document processed earlier from the same bytes and name under the same rules."""
         row = self.db.execute(
-            "SELECT payload FROM processed WHERE sha256 = ? AND fingerprint = ?",
-            (sha256, fingerprint),
+            "SELECT payload FROM processed WHERE sha256 = ? AND name = ? AND fingerprint = ?",
+            (sha256, name, fingerprint),
         ).fetchone()
         return decode_processed(row[0]) if row else None
 
@@ -243,9 +266,13 @@ class Store:
         """Keep processed documents so that later runs can skip them."""
         with self.transaction() as db:
             db.executemany(
-                """INSERT INTO processed (sha256, fingerprint, payload) VALUES (?, ?, ?)
-                   ON CONFLICT(sha256, fingerprint) DO UPDATE SET payload = excluded.payload""",
-                [(p.document.sha256, fingerprint, encode_processed(p)) for p in documents],
+                """INSERT INTO processed (sha256, name, fingerprint, payload) VALUES (?, ?, ?, ?)
+                   ON CONFLICT(sha256, name, fingerprint)
+                   DO UPDATE SET payload = excluded.payload""",
+                [
+                    (p.document.sha256, p.document.name, fingerprint, encode_processed(p))
+                    for p in documents
+                ],
             )
 
     def cleaned(self, hashes: Sequence[str], rules: str) -> dict[str, CleanedDocument]:
@@ -285,12 +312,14 @@ class Store:
         deltas: Sequence[FactDelta] = (),
         fingerprint: str | None = None,
         current: Sequence[ProcessedDocument] | None = None,
+        sources: Sequence[SourceFile] = (),
     ) -> None:
         """Record how a run ended: the files it could not use, the facts it changed and, when
         it produced them, the facts now stated (what the next run is compared with)."""
         added = sum(1 for d in deltas if d.change == "added")
         with self.transaction() as db:
             if current is not None:
+                record_sources(db, run_id, sources, inventory.removed)
                 db.execute("DELETE FROM snapshot")
                 db.executemany(
                     "INSERT INTO snapshot (name, facts) VALUES (?, ?)",
@@ -331,20 +360,30 @@ class Store:
         rows = self.db.execute("SELECT facts FROM snapshot ORDER BY name")
         return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
 
+    def finished_runs(self) -> int:
+        """How many runs finished (interrupted ones do not count): the next run's number."""
+        row = self.db.execute(f"SELECT COUNT(*) FROM runs WHERE status IN {FINISHED}").fetchone()
+        return int(row[0])
+
     def history(self) -> list[RunRecord]:
-        """The finished runs that changed something, oldest first."""
+        """The finished runs that changed something, oldest first, numbered among the
+        finished runs so that an interrupted run leaves no gap in what readers see."""
         rows = self.db.execute(
-            """SELECT id, new, changed, removed, failed, facts_added, facts_removed FROM runs
-               WHERE finished_at IS NOT NULL
-                 AND new + changed + removed + failed + facts_added + facts_removed > 0
-               ORDER BY id"""
+            f"""SELECT number, new, changed, removed, failed, facts_added, facts_removed FROM (
+                  SELECT ROW_NUMBER() OVER (ORDER BY id) AS number, * FROM runs
+                  WHERE status IN {FINISHED})
+               WHERE new + changed + removed + failed + facts_added + facts_removed > 0
+               ORDER BY number"""
         )
         return [RunRecord(*row) for row in rows.fetchall()]
 
-    def deltas(self, run_id: int) -> list[FactDelta]:
-        """The facts a run added and removed."""
+    def latest_deltas(self) -> list[FactDelta]:
+        """The facts added and removed by the latest finished run that changed any."""
         rows = self.db.execute(
-            "SELECT change, payload FROM run_facts WHERE run_id = ? ORDER BY rowid", (run_id,)
+            f"""SELECT change, payload FROM run_facts WHERE run_id = (
+                  SELECT MAX(run_id) FROM run_facts JOIN runs ON runs.id = run_id
+                  WHERE status IN {FINISHED})
+               ORDER BY rowid"""
         )
         return [FactDelta(change, Fact(**json.loads(payload))) for change, payload in rows]
 
@@ -353,3 +392,34 @@ class Store:
         cursor = self.db.execute("SELECT * FROM runs ORDER BY id")
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the state folder."""
+
+
+@contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """One run at a time on a state folder: a second run stops at once, naming the holder.
+
+    The lock is the operating system's (flock): it goes with the process that held it, so a
+    killed run never leaves it behind.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / LOCK_FILE).open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLocked(
+                f"another run is using the state in {state_dir} ({holder}); "
+                "wait for it to finish and run again"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}, since {now()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
