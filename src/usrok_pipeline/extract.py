@@ -22,6 +22,7 @@ ABBREVIATION_END = re.compile(
     r"|e\.g|i\.e|vs|approx|Dept|Sec)|(?<![\w.])[A-Z])\.$"
 )
 LIST_MARK = re.compile(r"^- ")
+MAX_SENTENCE_CHARS = 1500
 
 # --- numbers ---------------------------------------------------------------------------------
 
@@ -221,7 +222,8 @@ OWNER_AFTER = re.compile(
 RANK_NOUN_STOP = re.compile(
     r"[,.;:()\u2013\u2014]|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
 )
-LAST_AND = re.compile(r".*\sand\s+(?=(?:\S+\s+){0,2}\S*$)", re.DOTALL)
+# "... goods trade and nearly $35 billion": a clause joined by "and" just before a number.
+AND_TAIL_WORDS = 3
 PARENTHETICAL = re.compile(r"\([^()\d]*\)")
 POSSESSIVE_NAME = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s"
@@ -355,6 +357,11 @@ class Catalog:
     ranks: tuple[dict[str, Any], ...]
     labels: dict[str, str]
 
+    def amounts_of(self, unit: str) -> list[dict[str, Any]]:
+        """The amount entries of a unit's family (people and counts are one family)."""
+        family = unit_family(unit)
+        return [entry for entry in self.amounts if unit_family(entry["unit"]) == family]
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -439,13 +446,25 @@ def split_sentences(text: str) -> Iterator[Sentence]:
             if ABBREVIATION_END.search(body[cursor : brk.start()]) and not brk.group("close"):
                 continue
             end = brk.start() + len(brk.group("close"))
-            start = body_start + cursor
-            yield Sentence(body[cursor:end], start, body_start + end, block_index, bool(marker))
+            yield from bounded(body, cursor, end, body_start, block_index, bool(marker))
             cursor = brk.end()
-        tail = body[cursor:].rstrip()
-        if tail:
-            start = body_start + cursor
-            yield Sentence(tail, start, start + len(tail), block_index, bool(marker))
+        tail_end = len(body[: len(body)].rstrip())
+        if tail_end > cursor:
+            yield from bounded(body, cursor, tail_end, body_start, block_index, bool(marker))
+
+
+def bounded(
+    body: str, start: int, end: int, offset: int, block: int, is_item: bool
+) -> Iterator[Sentence]:
+    """A sentence, cut at spaces into pieces of at most MAX_SENTENCE_CHARS: no release has
+    longer ones, and a run-on line must not make the work per sentence grow without bound."""
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = body.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        yield Sentence(body[start:cut], offset + start, offset + cut, block, is_item)
+        start = cut + 1 if body[cut : cut + 1] == " " else cut
+    if end > start:
+        yield Sentence(body[start:end], offset + start, offset + end, block, is_item)
 
 
 # --- quantities ------------------------------------------------------------------------------
@@ -792,13 +811,17 @@ def amount_metric(
     catalog: Catalog, unit: str, contexts: Sequence[str], exclusions: str
 ) -> str | None:
     """The first catalog entry of the unit that accepts one of the contexts, nearest first."""
-    family = "people" if unit in ("people", "count") else unit
+    entries = catalog.amounts_of(unit)
     for context in contexts:
-        for entry in catalog.amounts:
-            entry_family = "people" if entry["unit"] in ("people", "count") else entry["unit"]
-            if entry_family == family and entry_matches(entry, context, exclusions):
+        for entry in entries:
+            if entry_matches(entry, context, exclusions):
                 return str(entry["key"])
     return None
+
+
+def unit_family(unit: str) -> str:
+    """Units that are compared as one: people and counts."""
+    return "people" if unit in ("people", "count") else unit
 
 
 def rank_metric(catalog: Catalog, mention: Mention) -> str | None:
@@ -878,8 +901,10 @@ def before_context(text: str, start: int, floor: int) -> str:
     head = PARENTHETICAL.sub("", text[floor:start])
     cut = max(head.rfind(","), head.rfind(";"), head.rfind(":"))
     head = head[cut + 1 :]
-    joined = LAST_AND.search(head)
-    return head[joined.end() :] if joined else head
+    joined = head.rfind(" and ")
+    if joined >= 0 and len(head[joined + 5 :].split()) <= AND_TAIL_WORDS:
+        return head[joined + 5 :]
+    return head
 
 
 def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Mention:

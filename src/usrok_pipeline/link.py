@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from . import diff
 from .records import Fact, FactChange, ProcessedDocument, Rewording, Timeline
@@ -41,15 +41,16 @@ def ordering(fact: Fact, dates: Mapping[str, str | None]) -> tuple[int, str, str
     return (year, date or "9999", fact.document, fact.start)
 
 
-def classify(fact: Fact, previous: Fact | None, earlier: Sequence[Fact]) -> str:
-    """What a statement is against the figures stated before it in other releases."""
+def classify(fact: Fact, previous: Fact | None, same_period: Iterable[float]) -> str:
+    """What a statement is against the figures stated before it in other releases
+    (`same_period`: the values they gave for the same period)."""
     if previous is None:
         return NEW_FIGURE
-    same_period = [f for f in earlier if period_years(f.period) == period_years(fact.period)]
     if fact.unit == "rank" and not same_value(fact.value, previous.value):
         return RANK_CHANGE
-    if same_period:
-        if any(same_value(f.value, fact.value) for f in same_period):
+    values = list(same_period)
+    if values:
+        if any(same_value(value, fact.value) for value in values):
             return RESTATEMENT
         return REVISION
     if same_value(fact.value, previous.value) and not period_years(fact.period):
@@ -70,17 +71,25 @@ def tracked_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]
     }
 
 
-def is_stale(fact: Fact, others: Sequence[Fact], dates: Mapping[str, str | None]) -> bool:
-    """A figure restated after another release had already given a later period's figure."""
-    years, date = period_years(fact.period), dates.get(fact.document)
-    if not years or not date:
-        return False
-    return any(
-        period_years(other.period)
-        and period_years(other.period)[-1] > years[-1]
-        and (dates.get(other.document) or "9999") < date
-        for other in others
+def stale_facts(facts: Sequence[Fact], dates: Mapping[str, str | None]) -> set[int]:
+    """Positions of figures restated after another release had already given a later
+    period's figure (releases read in date order, keeping the latest period seen so far)."""
+    dated = sorted(
+        (date, index, years[-1])
+        for index, fact in enumerate(facts)
+        if (date := dates.get(fact.document)) and (years := period_years(fact.period))
     )
+    stale: set[int] = set()
+    latest_before = 0
+    pending_date, pending_latest = "", 0
+    for date, index, year in dated:
+        if date != pending_date:
+            latest_before = max(latest_before, pending_latest)
+            pending_date, pending_latest = date, 0
+        if year < latest_before:
+            stale.add(index)
+        pending_latest = max(pending_latest, year)
+    return stale
 
 
 def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str]) -> list[Timeline]:
@@ -90,21 +99,30 @@ def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str])
     result: list[Timeline] = []
     for key, facts in tracked_keys(documents).items():
         ordered = sorted(facts, key=lambda f: ordering(f, dates))
+        stale = stale_facts(ordered, dates)
         changes: list[FactChange] = []
+        last: Fact | None = None
+        last_other: Fact | None = None  # the latest fact from another release than `last`'s
+        by_period: dict[tuple[int, ...], dict[float, set[str]]] = defaultdict(dict)
         for index, fact in enumerate(ordered):
-            earlier = [f for f in ordered[:index] if f.document != fact.document]
-            previous = earlier[-1] if earlier else None
+            previous = last if last and last.document != fact.document else last_other
+            period = by_period[period_years(fact.period)]
+            same_period = [v for v, docs in period.items() if docs - {fact.document}]
             changes.append(
                 FactChange(
                     key=key,
-                    kind=classify(fact, previous, earlier),
+                    kind=classify(fact, previous, same_period),
                     fact=fact,
                     date=dates.get(fact.document),
                     previous=previous,
                     previous_date=dates.get(previous.document) if previous else None,
-                    stale=is_stale(fact, ordered, dates),
+                    stale=index in stale,
                 )
             )
+            period.setdefault(fact.value, set()).add(fact.document)
+            if last is not None and last.document != fact.document:
+                last_other = last
+            last = fact
         metric = ordered[0].metric
         label = fact_label(key, labels)
         result.append(Timeline(key=key, metric=metric, label=label, changes=tuple(changes)))

@@ -185,9 +185,12 @@ def highlighted(document: ProcessedDocument) -> list[tuple[str, list[list[Segmen
     cut into plain runs and the quantities its facts were read from."""
     text = document.document.text
     marks = sorted(
-        (fact.start + at, fact)
-        for fact in document.facts
-        if (at := fact.sentence.find(fact.mention)) >= 0
+        (
+            (fact.start + at, fact)
+            for fact in document.facts
+            if (at := fact.sentence.find(fact.mention)) >= 0
+        ),
+        key=lambda mark: mark[0],
     )
     blocks: list[tuple[str, list[list[Segment]]]] = []
     offset = 0
