@@ -76,8 +76,13 @@ def rules_from_mapping(raw: dict[str, Any]) -> Rules:
 
 
 def clean_inline(line: str) -> str:
-    """Drop markdown escapes, emphasis and formatting tags."""
-    return EMPHASIS.sub(r"\2", FORMAT_TAG.sub("", ESCAPED_MARK.sub("", line)))
+    """Drop markdown escapes, emphasis and formatting tags, until none is left (removing
+    one pair of marks can make another)."""
+    while True:
+        cleaned = EMPHASIS.sub(r"\2", FORMAT_TAG.sub("", ESCAPED_MARK.sub("", line)))
+        if cleaned == line:
+            return line
+        line = cleaned
 
 
 def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[str], list[Removal]]:
@@ -152,7 +157,9 @@ def clean_blocks(parsed: ParsedDocument, rules: Rules) -> tuple[list[Block], lis
     """The rule-based first pass: what remains of a body, and what the rules removed."""
     lines = [INVISIBLE.sub("", SPACE_LIKE.sub(" ", line)) for line in parsed.body.split("\n")]
     kept, removed = strip_boilerplate_lines(lines, rules)
-    return assemble_blocks([clean_inline(line) for line in kept]), removed
+    # Once markup is gone a line can turn out to be boilerplate too ("<b>###</b>").
+    kept, removed_after = strip_boilerplate_lines([clean_inline(line) for line in kept], rules)
+    return assemble_blocks(kept), [*removed, *removed_after]
 
 
 def learn_boilerplate(documents: Iterable[Sequence[Block]], rules: Rules) -> frozenset[str]:
