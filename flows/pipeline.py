@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from usrok_pipeline import config
 
@@ -37,7 +39,8 @@ from usrok_pipeline.store import Inventory, Store, run_lock  # noqa: E402
 
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
-BATCH_SIZE = 50
+PROGRESS_MIN_ITEMS = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,14 @@ def parse_and_clean(
     with Store.open(database) as store:
         cached = {} if force else store.cleaned([s.sha256 for s in sources], rules)
         todo = [s for s in sources if s.sha256 not in cached]
-        parsed, rejected = pipeline.parse_sources(todo)
-        fresh = pipeline.first_pass(parsed)
-        store.save_cleaned(rules, fresh)
+        fresh: list[CleanedDocument] = []
+        rejected: list[Rejected] = []
+        for source in progress(todo, "parsing"):
+            parsed, refused = pipeline.parse_sources([source])
+            cleaned_one = pipeline.first_pass(parsed)
+            store.save_cleaned(rules, cleaned_one)  # one transaction per document
+            fresh += cleaned_one
+            rejected += refused
     # Cleaning does not depend on the file name: the same bytes under two names share it.
     by_hash = cached | {doc.sha256: doc for doc in fresh}
     cleaned = [replace(by_hash[s.sha256], name=s.name) for s in sources if s.sha256 in by_hash]
@@ -89,12 +97,10 @@ def normalize_and_extract(cleaned: list[CleanedDocument], database: Path, force:
         cached = {} if force else {d.name: store.cached(d.sha256, d.name, key) for d in cleaned}
         todo = [d for d in cleaned if cached.get(d.name) is None]
         fresh: list[ProcessedDocument] = []
-        for start in progress(range(0, len(todo), BATCH_SIZE), len(todo), BATCH_SIZE):
-            batch = pipeline.extract_facts(
-                [pipeline.finish(d, learned) for d in todo[start : start + BATCH_SIZE]]
-            )
-            store.save_processed(key, batch)
-            fresh.extend(batch)
+        for document in progress(todo, "extracting"):
+            processed = pipeline.extract_facts([pipeline.finish(document, learned)])
+            store.save_processed(key, processed)  # one transaction per document
+            fresh += processed
     by_name = {p.document.name: p for p in fresh}
     by_name |= {name: p for name, p in cached.items() if p is not None}
     return Extracted([by_name[d.name] for d in cleaned], len(fresh), learned, key)
@@ -169,13 +175,13 @@ def finish(
         )
 
 
-def progress(batches: range, total: int, size: int) -> range:
-    """Batches, with a progress bar on the terminal when the command line asked for one."""
-    if os.environ.get(PROGRESS_VARIABLE) != "1" or total <= size:
-        return batches
+def progress(items: list[T], doing: str) -> Iterable[T]:
+    """Items, with a progress bar on the terminal when the command line asked for one."""
+    if os.environ.get(PROGRESS_VARIABLE) != "1" or len(items) < PROGRESS_MIN_ITEMS:
+        return items
     from rich.progress import track
 
-    return track(batches, description=f"extracting {total} releases", transient=True)  # type: ignore[return-value]
+    return track(items, description=f"{doing} {len(items)} releases", transient=True)
 
 
 def publish(record: RunRecord, deltas: list[FactDelta], reports: Path) -> None:

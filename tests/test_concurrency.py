@@ -1,0 +1,76 @@
+"""Two runs on one state folder: the second stops at once with a message, nothing is corrupted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+from usrok_pipeline.store import run_lock
+
+USROK = str(Path(sys.executable).with_name("usrok"))
+
+
+def usrok_run(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            USROK,
+            "run",
+            "--seeds",
+            str(folder / "seeds"),
+            "--reports",
+            str(folder / "reports"),
+            "--state-dir",
+            str(folder / "state"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def server_env(prefect_server: None) -> dict[str, str]:
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    return tmp_path
+
+
+def test_a_second_run_stops_with_a_message(folder: Path, server_env: dict[str, str]) -> None:
+    with run_lock(folder / "state"):
+        second = usrok_run(folder, server_env)
+        _, err = second.communicate(timeout=300)
+    assert second.returncode == 1
+    assert f"Error: another run is using the state in {folder / 'state'} (pid {os.getpid()}" in err
+    assert "wait for it to finish and run again" in err
+    assert not (folder / "state" / "state.db").exists()
+
+
+def test_runs_started_together_never_corrupt_the_state(
+    folder: Path, server_env: dict[str, str]
+) -> None:
+    runs = [usrok_run(folder, server_env) for _ in range(3)]
+    results = [(run.wait(timeout=300), run.communicate()[1]) for run in runs]
+    succeeded = [code for code, _ in results if code == 0]
+    assert succeeded
+    for code, err in results:
+        assert code == 0 or "another run is using the state" in err, err
+    with sqlite3.connect(folder / "state" / "state.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        statuses = [s for (s,) in db.execute("SELECT status FROM runs ORDER BY id")]
+        versions = db.execute("SELECT COUNT(*), COUNT(DISTINCT name) FROM versions").fetchone()
+    assert statuses == ["completed"] * len(succeeded)
+    assert versions == (5, 5)
