@@ -153,8 +153,22 @@ def environment(templates: Path) -> Environment:
         web_url=web_url,
         slug=slug,
         md=markdown_cell,
+        movement_text=movement_text,
     )
     return env
+
+
+def movement_text(last: FactChange, move: tuple[str, float | None, float | None]) -> str:
+    """How the latest figure moved: 'first figure', 'same', '▲ up 12.5 (+3.1%)', '▼ down from 6'."""
+    direction, delta, percent = move
+    if direction in ("first", "same") or delta is None:
+        return "first figure" if direction == "first" else "same"
+    arrow = "▲" if direction == "up" else "▼"
+    if last.fact.unit == "rank" and last.previous is not None:
+        return f"{arrow} {direction} from {int(last.previous.value)}"
+    change = f"{delta:+g}" if last.fact.unit == "percent" else number(abs(delta))
+    share = f" ({percent:+.1f}%)" if percent is not None else ""
+    return f"{arrow} {direction} {change}{share}"
 
 
 def slug(text: str) -> str:
