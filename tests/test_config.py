@@ -81,3 +81,19 @@ def test_missing_seeds_folder_is_named(tmp_path: Path) -> None:
 
 def test_pinned_prefect_is_installed() -> None:
     assert version("prefect") == "3.8.8"
+
+
+def test_a_configured_folder_that_does_not_exist_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "usrok.toml"
+    path.write_text(f"[paths]\nseeds = '{tmp_path / 'missing'}'\n")
+    usrok = Path(sys.executable).with_name("usrok")
+    result = subprocess.run(
+        [str(usrok), "run"],
+        env={**os.environ, "USROK_CONFIG": str(path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: {path}: [paths] seeds: no seeds folder at {tmp_path / 'missing'}"
+    )

@@ -41,7 +41,8 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
     """
     settings = load_settings(seeds, reports, state_dir)
     if not settings.seeds.is_dir():
-        raise click.ClickException(f"no seeds folder at {settings.seeds}")
+        where = "" if seeds else f"{settings.config_file}: [paths] seeds: "
+        raise click.ClickException(f"{where}no seeds folder at {settings.seeds}")
     config.apply_prefect_environment(settings)
     if sys.stderr.isatty():
         os.environ.setdefault("USROK_PROGRESS", "1")
