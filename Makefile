@@ -28,6 +28,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 bench: $(INSTALLED)
 	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/bench_runs.py
 
 clean-state:
 	rm -rf .usrok

@@ -1,0 +1,129 @@
+"""Whole-run benchmark on synthetic corpora: the flow against the plain functions.
+
+Usage: python scripts/bench_runs.py [N ...] [--seed S]   (default N: 100 1000 10000)
+
+For each N, in its own process (so that peak RSS is the run's): Prefect's temporary server
+is started first, then timed are a full run, a re-run with no change, a run after adding one
+release, and the same work as plain function calls without Prefect (the core's floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+DEFAULT_SIZES = (100, 1000, 10000)
+
+
+def real_texts() -> list[str]:
+    paths = sorted((PROJECT / "seeds").glob("*.txt"))
+    paths += sorted((SHARED / "corpus" / "docs").glob("*.txt"))
+    return [p.read_text(encoding="utf-8") for p in paths]
+
+
+def timed(work) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def child(count: int, seed: int, folder: Path) -> dict[str, float]:
+    """One benchmark size, measured in this process."""
+    from usrok_pipeline import config, pipeline, render, synth
+    from usrok_pipeline.ingest import scan
+
+    state, reports, seeds = folder / "state", folder / "reports", folder / "seeds"
+    config.apply_prefect_environment(config.settings(state_dir=state))
+    from flows.pipeline import run_pipeline
+
+    releases = synth.generate(count + 1, real_texts(), seed)
+    seeds.mkdir(parents=True)
+    for release in releases[:count]:
+        (seeds / release.name).write_text(release.text, encoding="utf-8")
+    megabytes = sum(len(r.text.encode()) for r in releases[:count]) / 1e6
+    (folder / "empty").mkdir()
+    run_pipeline(str(folder / "empty"), str(folder / "empty-reports"), str(folder / "empty-state"))
+
+    def run() -> None:
+        run_pipeline(str(seeds), str(reports), str(state))
+
+    full = timed(run)
+    unchanged = timed(run)
+    extra = releases[count]
+    (seeds / extra.name).write_text(extra.text, encoding="utf-8")
+    added = timed(run)
+    (seeds / extra.name).unlink()
+
+    def floor() -> None:
+        sources, rejected = scan(seeds)
+        processed, refused = pipeline.process(sources)
+        report = pipeline.build_report(processed, [], [*rejected, *refused], [])
+        render.write_reports(folder / "floor", render.render(report, PROJECT / "templates"))
+
+    core = timed(floor)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "releases": count,
+        "megabytes": megabytes,
+        "full": full,
+        "unchanged": unchanged,
+        "added": added,
+        "floor": core,
+        "rss_mb": rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=list(DEFAULT_SIZES))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.seed, args.folder)))
+        return
+    print(
+        f"{'releases':>9} {'MB':>7} {'full s':>8} {'rel/s':>7} {'MB/s':>6} {'no-change s':>12} "
+        f"{'add-one s':>10} {'floor s':>8} {'overhead':>9} {'peak RSS MB':>12}"
+    )
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix=f"usrok-bench-{size}-") as folder:
+            out = (
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        str(size),
+                        "--seed",
+                        str(args.seed),
+                        "--folder",
+                        folder,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+        r = json.loads(out)
+        print(
+            f"{r['releases']:>9} {r['megabytes']:>7.1f} {r['full']:>8.1f} "
+            f"{r['releases'] / r['full']:>7.0f} {r['megabytes'] / r['full']:>6.2f} "
+            f"{r['unchanged']:>12.1f} {r['added']:>10.1f} {r['floor']:>8.1f} "
+            f"{r['full'] / r['floor']:>8.2f}x {r['rss_mb']:>12.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
