@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ SEEDS = PROJECT / "seeds"
 REPORTS = PROJECT / "reports"
 SHARED = PROJECT.parent / "shared"
 SERVER_STARTUP_SECONDS = 120
+USROK = str(Path(sys.executable).with_name("usrok"))
 
 
 def seed_names() -> list[str]:
@@ -43,3 +46,28 @@ def shared() -> Path:
     if not (SHARED / "eval" / "score.py").exists():
         pytest.fail(f"the shared folder is missing at {SHARED}")
     return SHARED
+
+
+@pytest.fixture
+def server_env(prefect_server: None) -> dict[str, str]:
+    """The environment of a subprocess that uses the session's Prefect server."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+
+
+def start_usrok_run(
+    folder: Path, env: dict[str, str], output: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """`usrok run` on FOLDER/seeds, FOLDER/reports and FOLDER/state, as a separate process."""
+    command = [
+        USROK,
+        "run",
+        "--seeds",
+        str(folder / "seeds"),
+        "--reports",
+        str(folder / "reports"),
+        "--state-dir",
+        str(folder / "state"),
+    ]
+    return subprocess.Popen(command, env=env, stdout=output, stderr=output, text=True)

@@ -5,42 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS
+from conftest import SEEDS, start_usrok_run
 from usrok_pipeline.store import run_lock
-
-USROK = str(Path(sys.executable).with_name("usrok"))
-
-
-def usrok_run(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            USROK,
-            "run",
-            "--seeds",
-            str(folder / "seeds"),
-            "--reports",
-            str(folder / "reports"),
-            "--state-dir",
-            str(folder / "state"),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-@pytest.fixture
-def server_env(prefect_server: None) -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
-
-    return {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
 
 
 @pytest.fixture
@@ -51,7 +21,7 @@ def folder(tmp_path: Path) -> Path:
 
 def test_a_second_run_stops_with_a_message(folder: Path, server_env: dict[str, str]) -> None:
     with run_lock(folder / "state"):
-        second = usrok_run(folder, server_env)
+        second = start_usrok_run(folder, server_env)
         _, err = second.communicate(timeout=300)
     assert second.returncode == 1
     assert f"Error: another run is using the state in {folder / 'state'} (pid {os.getpid()}" in err
@@ -62,7 +32,7 @@ def test_a_second_run_stops_with_a_message(folder: Path, server_env: dict[str, s
 def test_runs_started_together_never_corrupt_the_state(
     folder: Path, server_env: dict[str, str]
 ) -> None:
-    runs = [usrok_run(folder, server_env) for _ in range(3)]
+    runs = [start_usrok_run(folder, server_env) for _ in range(3)]
     results = [(run.wait(timeout=300), run.communicate()[1]) for run in runs]
     succeeded = [code for code, _ in results if code == 0]
     assert succeeded

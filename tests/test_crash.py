@@ -9,16 +9,14 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, SHARED
+from conftest import SEEDS, SHARED, start_usrok_run
 
-USROK = str(Path(sys.executable).with_name("usrok"))
 KILL_DELAYS = [round(0.02 * step, 2) for step in range(32)]  # seconds after the run began
 MIN_KILLS = 20
 MIN_STAGES = 10
@@ -33,22 +31,7 @@ def corpus(folder: Path) -> Path:
 
 
 def run(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            USROK,
-            "run",
-            "--seeds",
-            str(folder / "seeds"),
-            "--reports",
-            str(folder / "reports"),
-            "--state-dir",
-            str(folder / "state"),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    return start_usrok_run(folder, env, subprocess.DEVNULL)
 
 
 def files(folder: Path) -> dict[str, bytes]:
