@@ -268,21 +268,15 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         )
         status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
         with Store.open(settings.database) as store:
-            record = RunRecord(
+            record = pipeline.run_record(
                 store.finished_runs() + 1,
-                len(inventory.new),
-                len(inventory.changed),
-                len(inventory.removed),
+                (len(inventory.new), len(inventory.changed), len(inventory.removed)),
                 len(failed),
-                sum(d.change == "added" for d in deltas),
-                sum(d.change == "removed" for d in deltas),
+                deltas,
             )
-            history = store.history()
-            if record_changes(record):
-                history.append(record)
-                shown = deltas
-            else:
-                shown = store.latest_deltas()
+            history, shown = pipeline.history_to_show(
+                store.history(), record, deltas, store.latest_deltas
+            )
         written, recurring = link_and_render(
             extracted,
             versions,
@@ -320,20 +314,6 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         recurring=recurring,
         reports=str(settings.reports),
         written=tuple(written),
-    )
-
-
-def record_changes(record: RunRecord) -> bool:
-    """Whether a run changed anything a reader of the report would see in its history."""
-    return any(
-        (
-            record.new,
-            record.changed,
-            record.removed,
-            record.failed,
-            record.facts_added,
-            record.facts_removed,
-        )
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 
 from . import diff, extract, link, normalize, parse
@@ -185,3 +185,38 @@ def run_status(files: int, failed: int) -> str:
     if failed and failed == files:
         return FAILED
     return COMPLETED_WITH_FAILURES if failed else COMPLETED
+
+
+def run_record(
+    number: int, files: tuple[int, int, int], failed: int, deltas: Sequence[FactDelta]
+) -> RunRecord:
+    """A run as its history shows it: new, changed and removed files, failures, fact changes."""
+    added = sum(1 for delta in deltas if delta.change == "added")
+    return RunRecord(number, *files, failed, added, len(deltas) - added)
+
+
+def changed_anything(record: RunRecord) -> bool:
+    """Whether a run changed anything a reader of the report would see in its history."""
+    return any(
+        (
+            record.new,
+            record.changed,
+            record.removed,
+            record.failed,
+            record.facts_added,
+            record.facts_removed,
+        )
+    )
+
+
+def history_to_show(
+    history: Sequence[RunRecord],
+    record: RunRecord,
+    deltas: Sequence[FactDelta],
+    earlier_deltas: Callable[[], Sequence[FactDelta]],
+) -> tuple[list[RunRecord], list[FactDelta]]:
+    """The runs the report lists, and the fact changes of the latest that changed something:
+    a run that changed nothing leaves the report as it was."""
+    if changed_anything(record):
+        return [*history, record], list(deltas)
+    return list(history), list(earlier_deltas())
