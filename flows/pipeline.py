@@ -159,6 +159,7 @@ def finish(
     deltas: list[FactDelta],
     extracted: Extracted | None,
     sources: list[SourceFile],
+    outcome: tuple[str, str, int, int] | None,
 ) -> None:
     """Record, in one transaction, how the run ended: the versions it read, the facts now
     stated and what changed. A run that does not get here leaves no results behind."""
@@ -172,6 +173,7 @@ def finish(
             extracted.fingerprint if extracted else None,
             extracted.processed if extracted else None,
             sources,
+            outcome,
         )
 
 
@@ -239,6 +241,43 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         len(inventory.removed),
         len(unreadable),
     )
+    code = pipeline.code_key(settings.templates)
+    with Store.open(settings.database) as store:
+        last = store.last_run()
+        number = store.finished_runs() + 1
+    files = (len(inventory.new), len(inventory.changed), len(inventory.removed))
+    names = [failure.name for failure in unreadable]
+    if (
+        not force
+        and last is not None
+        and pipeline.nothing_to_do(files, names, last, code, str(settings.reports))
+        and (settings.reports / "index.html").exists()
+    ):
+        logger.info("nothing changed since run %d: reports left as they are", number - 1)
+        finish(
+            settings.database,
+            run_id,
+            inventory,
+            list(last.failures),
+            last.status,
+            [],
+            None,
+            [],
+            (code, str(settings.reports), last.facts, last.recurring),
+        )
+        publish(pipeline.run_record(number, files, len(last.failures), []), [], settings.reports)
+        return summary(
+            run_id,
+            last.status,
+            inventory,
+            list(last.failures),
+            0,
+            0,
+            last.facts,
+            last.recurring,
+            settings.reports,
+            [],
+        )
     failed = list(unreadable)
     extracted: Extracted | None = None
     deltas: list[FactDelta] = []
@@ -268,12 +307,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         )
         status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
         with Store.open(settings.database) as store:
-            record = pipeline.run_record(
-                store.finished_runs() + 1,
-                (len(inventory.new), len(inventory.changed), len(inventory.removed)),
-                len(failed),
-                deltas,
-            )
+            record = pipeline.run_record(number, files, len(failed), deltas)
             history, shown = pipeline.history_to_show(
                 store.history(), record, deltas, store.latest_deltas
             )
@@ -294,12 +328,51 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             settings.reports,
         )
     except Exception:
-        finish(settings.database, run_id, inventory, failed, pipeline.FAILED, deltas, None, [])
+        finish(
+            settings.database, run_id, inventory, failed, pipeline.FAILED, deltas, None, [], None
+        )
         raise
-    finish(settings.database, run_id, inventory, failed, status, deltas, extracted, sources)
+    finish(
+        settings.database,
+        run_id,
+        inventory,
+        failed,
+        status,
+        deltas,
+        extracted,
+        sources,
+        (code, str(settings.reports), facts, recurring),
+    )
     publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
+    return summary(
+        run_id,
+        status,
+        inventory,
+        failed,
+        parsed,
+        extracted.fresh,
+        facts,
+        recurring,
+        settings.reports,
+        written,
+    )
+
+
+def summary(
+    run_id: int,
+    status: str,
+    inventory: Inventory,
+    failed: list[Rejected],
+    parsed: int,
+    processed: int,
+    facts: int,
+    recurring: int,
+    reports: Path,
+    written: list[str],
+) -> RunSummary:
+    """What the run did, for the command line."""
     return RunSummary(
         run_id=run_id,
         status=status,
@@ -308,11 +381,11 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         unchanged=inventory.unchanged,
         removed=inventory.removed,
         failed=tuple(failed),
-        processed=extracted.fresh,
+        processed=processed,
         parsed=parsed,
         facts=facts,
         recurring=recurring,
-        reports=str(settings.reports),
+        reports=str(reports),
         written=tuple(written),
     )
 

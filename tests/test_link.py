@@ -7,7 +7,15 @@ from dataclasses import replace
 import pytest
 
 from usrok_pipeline.link import changed_facts, movement, rewordings, timelines
-from usrok_pipeline.records import Fact, Metadata, NormalizedDocument, ProcessedDocument
+from usrok_pipeline.pipeline import nothing_to_do
+from usrok_pipeline.records import (
+    Fact,
+    LastRun,
+    Metadata,
+    NormalizedDocument,
+    ProcessedDocument,
+    Rejected,
+)
 
 
 def fact(
@@ -111,3 +119,30 @@ def test_rewordings_pair_consecutive_statements() -> None:
         ("delete", "essential"),
         ("insert", "critical"),
     ]
+
+
+LAST = LastRun("code-1", "/r", "completed", 10, 2, (Rejected("bad.txt", "the file is empty"),))
+
+
+@pytest.mark.parametrize(
+    ("files", "unreadable", "last", "code", "reports", "expected"),
+    [
+        ((0, 0, 0), [], LAST, "code-1", "/r", True),
+        ((0, 0, 0), ["bad.txt"], LAST, "code-1", "/r", True),
+        ((1, 0, 0), [], LAST, "code-1", "/r", False),
+        ((0, 0, 1), [], LAST, "code-1", "/r", False),
+        ((0, 0, 0), ["other.txt"], LAST, "code-1", "/r", False),
+        ((0, 0, 0), [], LAST, "code-2", "/r", False),
+        ((0, 0, 0), [], LAST, "code-1", "/elsewhere", False),
+        ((0, 0, 0), [], None, "code-1", "/r", False),
+    ],
+)
+def test_a_run_stops_at_once_only_when_nothing_can_differ(
+    files: tuple[int, int, int],
+    unreadable: list[str],
+    last: LastRun | None,
+    code: str,
+    reports: str,
+    expected: bool,
+) -> None:
+    assert nothing_to_do(files, unreadable, last, code, reports) is expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
+from pathlib import Path
 
 from . import diff, extract, link, normalize, parse
 from .ingest import IngestError, decode
@@ -12,6 +13,7 @@ from .records import (
     CleanedDocument,
     Fact,
     FactDelta,
+    LastRun,
     NormalizedDocument,
     ParsedDocument,
     ProcessedDocument,
@@ -23,6 +25,7 @@ from .records import (
 from .render import Report
 
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
+RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml")
 EXTRACTION_FILES = ("data/metrics.yaml", "extract.py")
 COMPLETED = "completed"
 COMPLETED_WITH_FAILURES = "completed with failures"
@@ -196,16 +199,37 @@ def run_record(
 
 
 def changed_anything(record: RunRecord) -> bool:
-    """Whether a run changed anything a reader of the report would see in its history."""
+    """Whether a run changed anything a reader of the report would see in its history (files
+    that keep failing are not a change)."""
     return any(
-        (
-            record.new,
-            record.changed,
-            record.removed,
-            record.failed,
-            record.facts_added,
-            record.facts_removed,
-        )
+        (record.new, record.changed, record.removed, record.facts_added, record.facts_removed)
+    )
+
+
+def code_key(templates: Path) -> str:
+    """What the reports depend on besides the releases: the package's rules and code, and the
+    templates."""
+    package = resources.files("usrok_pipeline")
+    names = sorted(p.name for p in package.iterdir() if p.name.endswith(".py"))
+    extra = [p.read_text(encoding="utf-8") for p in sorted(templates.iterdir()) if p.is_file()]
+    return files_hash([*names, *RULE_FILES], extra)
+
+
+def nothing_to_do(
+    files: tuple[int, int, int],
+    unreadable: Iterable[str],
+    last: LastRun | None,
+    code: str,
+    reports: str,
+) -> bool:
+    """Whether a run can stop at once: no file new, changed or removed, nothing newly
+    unreadable, and the last run wrote these reports with the same rules, code and templates."""
+    return (
+        last is not None
+        and not any(files)
+        and last.code == code
+        and last.reports == reports
+        and set(unreadable) <= {failure.name for failure in last.failures}
     )
 
 

@@ -212,3 +212,15 @@ class RunRecord:
     failed: int
     facts_added: int
     facts_removed: int
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """What the latest finished run left, for deciding whether a new run has anything to do."""
+
+    code: str | None
+    reports: str | None
+    status: str
+    facts: int
+    recurring: int
+    failures: tuple[Rejected, ...]

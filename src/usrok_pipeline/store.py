@@ -18,6 +18,7 @@ from .records import (
     CleanedDocument,
     Fact,
     FactDelta,
+    LastRun,
     Metadata,
     NormalizedDocument,
     ProcessedDocument,
@@ -28,6 +29,12 @@ from .records import (
 )
 
 LOCK_FILE = "run.lock"
+RUN_COLUMNS_ADDED = (
+    ("code", "TEXT"),
+    ("reports", "TEXT"),
+    ("facts", "INTEGER"),
+    ("recurring", "INTEGER"),
+)
 FINISHED = "('completed', 'completed with failures', 'failed')"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -43,7 +50,11 @@ CREATE TABLE IF NOT EXISTS runs (
     failed INTEGER NOT NULL DEFAULT 0,
     facts_added INTEGER NOT NULL DEFAULT 0,
     facts_removed INTEGER NOT NULL DEFAULT 0,
-    fingerprint TEXT
+    fingerprint TEXT,
+    code TEXT,
+    reports TEXT,
+    facts INTEGER,
+    recurring INTEGER
 );
 CREATE TABLE IF NOT EXISTS documents (
     name TEXT PRIMARY KEY,
@@ -140,6 +151,14 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a state store written by an earlier version up to the current runs table."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    for column, kind in RUN_COLUMNS_ADDED:
+        if column not in present:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+
+
 def record_sources(
     db: sqlite3.Connection, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
 ) -> None:
@@ -177,6 +196,7 @@ class Store:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.executescript(SCHEMA)
+            add_missing_columns(connection)
             yield cls(connection)
         finally:
             connection.close()
@@ -313,6 +333,7 @@ class Store:
         fingerprint: str | None = None,
         current: Sequence[ProcessedDocument] | None = None,
         sources: Sequence[SourceFile] = (),
+        outcome: tuple[str, str, int, int] | None = None,
     ) -> None:
         """Record how a run ended: the files it could not use, the facts it changed and, when
         it produced them, the facts now stated (what the next run is compared with)."""
@@ -339,7 +360,8 @@ class Store:
             db.execute(
                 """UPDATE runs SET finished_at = ?, status = ?, new = ?, changed = ?,
                    unchanged = ?, removed = ?, failed = ?, facts_added = ?, facts_removed = ?,
-                   fingerprint = ? WHERE id = ?""",
+                   fingerprint = ?, code = ?, reports = ?, facts = ?, recurring = ?
+                   WHERE id = ?""",
                 (
                     now(),
                     status,
@@ -351,6 +373,7 @@ class Store:
                     added,
                     len(deltas) - added,
                     fingerprint,
+                    *(outcome or (None, None, None, None)),
                     run_id,
                 ),
             )
@@ -359,6 +382,22 @@ class Store:
         """The facts stated after the last run that produced facts."""
         rows = self.db.execute("SELECT facts FROM snapshot ORDER BY name")
         return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
+
+    def last_run(self) -> LastRun | None:
+        """The latest run that finished with results (not interrupted, not failed)."""
+        row = self.db.execute(
+            """SELECT id, code, reports, status, facts, recurring FROM runs
+               WHERE status IN ('completed', 'completed with failures') AND code IS NOT NULL
+               ORDER BY id DESC LIMIT 1"""
+        ).fetchone()
+        if row is None:
+            return None
+        failures = self.db.execute(
+            "SELECT name, reason FROM failures WHERE run_id = ? ORDER BY rowid", (row[0],)
+        )
+        return LastRun(
+            row[1], row[2], row[3], row[4], row[5], tuple(Rejected(*f) for f in failures)
+        )
 
     def finished_runs(self) -> int:
         """How many runs finished (interrupted ones do not count): the next run's number."""
