@@ -253,11 +253,6 @@ class Store:
         with self.transaction() as db:
             record_sources(db, run_id, sources, removed)
 
-    def interrupted(self) -> list[int]:
-        """Runs that a crash or a kill stopped before they finished."""
-        rows = self.db.execute("SELECT id FROM runs WHERE status = 'interrupted' ORDER BY id")
-        return [run_id for (run_id,) in rows]
-
     def withdrawn(self) -> list[str]:
         """Documents whose files were removed from the seeds folder."""
         rows = self.db.execute(
@@ -314,14 +309,6 @@ class Store:
                    ON CONFLICT(sha256, rules) DO UPDATE SET payload = excluded.payload""",
                 [(d.sha256, rules, encode(d)) for d in documents],
             )
-
-    def latest_processed(self, sha256: str) -> ProcessedDocument | None:
-        """The facts last extracted from these bytes, under whatever rules were current."""
-        row = self.db.execute(
-            "SELECT payload FROM processed WHERE sha256 = ? ORDER BY rowid DESC LIMIT 1",
-            (sha256,),
-        ).fetchone()
-        return decode_processed(row[0]) if row else None
 
     def finish_run(
         self,
