@@ -55,7 +55,7 @@ class Extracted:
 
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest(
-    seeds: Path, database: Path, max_bytes: int
+    seeds: Path, database: str, max_bytes: int
 ) -> tuple[int, list[SourceFile], list[Rejected], Inventory]:
     """Read the seeds folder and compare it with the versions stored (recorded at the end)."""
     sources, unreadable = scan(seeds, max_bytes)
@@ -67,7 +67,7 @@ def ingest(
 
 @task(name="parse and clean", cache_policy=NO_CACHE)
 def parse_and_clean(
-    sources: list[SourceFile], database: Path, force: bool
+    sources: list[SourceFile], database: str, force: bool
 ) -> tuple[list[CleanedDocument], list[Rejected], int]:
     """Decode, split and clean the releases not cleaned before under the same rules."""
     rules = pipeline.cleaning_key()
@@ -89,7 +89,7 @@ def parse_and_clean(
 
 
 @task(name="normalize and extract", cache_policy=NO_CACHE)
-def normalize_and_extract(cleaned: list[CleanedDocument], database: Path, force: bool) -> Extracted:
+def normalize_and_extract(cleaned: list[CleanedDocument], database: str, force: bool) -> Extracted:
     """Facts of every release; those processed before under the same rules come from the store."""
     learned = pipeline.learn(cleaned)
     key = pipeline.fingerprint(learned)
@@ -108,7 +108,7 @@ def normalize_and_extract(cleaned: list[CleanedDocument], database: Path, force:
 
 @task(name="compare with earlier runs", cache_policy=NO_CACHE)
 def compare(
-    extracted: Extracted, inventory: Inventory, database: Path
+    extracted: Extracted, inventory: Inventory, database: str
 ) -> tuple[list[VersionChange], list[str], list[FactDelta]]:
     """Text diffs against previous versions, withdrawn documents, and the facts that changed."""
     rules = pipeline.cleaning_key()
@@ -151,7 +151,7 @@ def link_and_render(
 
 @task(name="finish run", cache_policy=NO_CACHE)
 def finish(
-    database: Path,
+    database: str,
     run_id: int,
     inventory: Inventory,
     failed: list[Rejected],
@@ -223,7 +223,7 @@ def run_pipeline(
         Path(reports) if reports else None,
         Path(state_dir) if state_dir else None,
     )
-    with run_lock(settings.state_dir):
+    with run_lock(settings.state_dir, settings.database):
         return process_seeds(settings, force)
 
 

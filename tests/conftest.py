@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +27,9 @@ REPORTS = PROJECT / "reports"
 SHARED = PROJECT.parent / "shared"
 SERVER_STARTUP_SECONDS = 120
 USROK = str(Path(sys.executable).with_name("usrok"))
+POSTGRESQL_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+POSTGRESQL_USER = "usrok"
+DATABASE_NUMBERS = itertools.count(1)
 
 
 def seed_names() -> list[str]:
@@ -71,3 +77,71 @@ def start_usrok_run(
         str(folder / "state"),
     ]
     return subprocess.Popen(command, env=env, stdout=output, stderr=output, text=True)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[str]:
+    """A real PostgreSQL server (Debian's package) on loopback for the session; the URL of its
+    maintenance database. Root cannot run PostgreSQL, so it then runs as the postgres user."""
+    if not POSTGRESQL_BIN:
+        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
+    bin_dir = POSTGRESQL_BIN[-1]
+    folder = Path(tempfile.mkdtemp(prefix="usrok-postgresql-"))
+    as_owner: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+    subprocess.run(
+        [
+            *as_owner,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            POSTGRESQL_USER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-h 127.0.0.1 -p {port} -k {folder} -F"
+    start = [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log")]
+    subprocess.run([*as_owner, *start, "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://{POSTGRESQL_USER}@127.0.0.1:{port}/postgres"
+    finally:
+        stop = [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run([*as_owner, *stop], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_postgresql_database(server: str) -> str:
+    """A fresh, empty database on the session's server, so that tests never share state."""
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"usrok_test_{next(DATABASE_NUMBERS)}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as db:
+        db.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty state store of each kind the pipeline supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return new_postgresql_database(request.getfixturevalue("postgresql_server"))

@@ -1,16 +1,26 @@
-"""Store: versions, withdrawn documents, cached results and transactions in real SQLite."""
+"""Store: versions, withdrawn documents, cached results and transactions, in real SQLite and
+in a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from conftest import SEEDS
+from conftest import SEEDS, free_port, new_postgresql_database
 from usrok_pipeline import pipeline
 from usrok_pipeline.ingest import read_sources, sha256_of
 from usrok_pipeline.records import Rejected, SourceFile
-from usrok_pipeline.store import Store, decode_processed, encode_processed
+from usrok_pipeline.store import (
+    RunLocked,
+    Store,
+    StoreError,
+    decode_processed,
+    encode_processed,
+    run_lock,
+)
 
 
 def src(name: str, text: str) -> SourceFile:
@@ -18,9 +28,8 @@ def src(name: str, text: str) -> SourceFile:
     return SourceFile(name=name, sha256=sha256_of(data), data=data)
 
 
-def test_inventory_across_runs(tmp_path: Path) -> None:
-    database = tmp_path / "state.db"
-    with Store.open(database) as store:
+def test_inventory_across_runs(store_url: str) -> None:
+    with Store.open(store_url) as store:
         first = [src("a.txt", "A"), src("b.txt", "B")]
         run = store.begin_run("seeds")
         inventory = store.inventory(first)
@@ -46,12 +55,12 @@ def test_inventory_across_runs(tmp_path: Path) -> None:
             (1, 1, 1, 1),
         ]
 
-    with Store.open(database) as store:
+    with Store.open(store_url) as store:
         assert store.inventory(second).unchanged == ("a.txt", "c.txt")
 
 
-def test_reverted_file_counts_as_changed_once(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "state.db") as store:
+def test_reverted_file_counts_as_changed_once(store_url: str) -> None:
+    with Store.open(store_url) as store:
         for text in ("v1", "v2", "v1"):
             run = store.begin_run("seeds")
             sources = [src("a.txt", text)]
@@ -59,21 +68,80 @@ def test_reverted_file_counts_as_changed_once(tmp_path: Path) -> None:
         assert store.inventory([src("a.txt", "v1")]).unchanged == ("a.txt",)
 
 
-def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "state.db") as store:
+def test_failed_transaction_leaves_nothing(store_url: str) -> None:
+    with Store.open(store_url) as store:
         with pytest.raises(RuntimeError), store.transaction() as db:
-            db.execute("INSERT INTO runs (started_at, seeds) VALUES ('now', 'x')")
+            db.execute(text("INSERT INTO runs (started_at, seeds) VALUES ('now', 'x')"))
             raise RuntimeError("crash")
         assert store.runs() == []
 
 
-def test_processed_documents_round_trip(tmp_path: Path) -> None:
+def test_processed_documents_round_trip(store_url: str) -> None:
     sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
     processed, _ = pipeline.process(sources)
     assert all(decode_processed(encode_processed(p)) == p for p in processed)
-    with Store.open(tmp_path / "state.db") as store:
+    with Store.open(store_url) as store:
         store.save_processed("rules-1", processed)
         first = processed[0].document
         assert store.cached(first.sha256, first.name, "rules-1") == processed[0]
         assert store.cached(first.sha256, first.name, "rules-2") is None
         assert store.cached(first.sha256, "copy.txt", "rules-1") is None
+
+
+def test_old_sqlite_store_gains_the_new_columns(tmp_path: Path) -> None:
+    database = tmp_path / "state.db"
+    with sqlite3.connect(database) as db:
+        db.executescript(
+            """CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,
+                 finished_at TEXT, seeds TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'running',
+                 new INTEGER NOT NULL DEFAULT 0, changed INTEGER NOT NULL DEFAULT 0,
+                 unchanged INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0,
+                 failed INTEGER NOT NULL DEFAULT 0, facts_added INTEGER NOT NULL DEFAULT 0,
+                 facts_removed INTEGER NOT NULL DEFAULT 0, fingerprint TEXT);
+               CREATE TABLE failures (run_id INTEGER NOT NULL, name TEXT NOT NULL,
+                 reason TEXT NOT NULL);
+               INSERT INTO runs (started_at, seeds, status, finished_at)
+                 VALUES ('then', 'seeds', 'completed', 'then');
+               INSERT INTO failures VALUES (1, 'old.txt', 'empty');"""
+        )
+    with Store.open(f"sqlite:///{database}") as store:
+        run = store.begin_run("seeds")
+        store.finish_run(
+            run,
+            store.inventory([]),
+            [Rejected("b.txt", "x"), Rejected("a.txt", "y")],
+            "completed",
+            outcome=("code", "reports", 0, 0),
+        )
+        last = store.last_run()
+        assert last is not None and [f.name for f in last.failures] == ["b.txt", "a.txt"]
+        assert store.finished_runs() == 2
+
+
+def test_a_second_run_on_a_shared_store_is_refused(postgresql_server: str, tmp_path: Path) -> None:
+    url = new_postgresql_database(postgresql_server)
+    with (
+        run_lock(tmp_path / "machine-a", url),
+        pytest.raises(RunLocked, match="another run is using the state store"),
+        run_lock(tmp_path / "machine-b", url),
+    ):
+        pass
+    with run_lock(tmp_path / "machine-b", url):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://someone:secret@127.0.0.1/db", "mysql"),
+        ("postgresql+psycopg://someone:secret@127.0.0.1:{port}/db", "127.0.0.1"),
+    ],
+)
+def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str, reason: str) -> None:
+    with pytest.raises(StoreError) as raised, Store.open(url.format(port=free_port())):
+        pass
+    message = str(raised.value)
+    assert message.startswith("cannot open the state store")
+    assert reason in message
+    assert "secret" not in message

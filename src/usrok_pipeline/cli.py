@@ -12,7 +12,7 @@ import click
 
 from . import config, pipeline, render
 from .ingest import read_sources
-from .store import RunLocked
+from .store import RunLocked, StoreError, check_server
 
 FORMATS = ("jsonl", "table")
 
@@ -43,6 +43,10 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
     if not settings.seeds.is_dir():
         where = "" if seeds else f"{settings.config_file}: [paths] seeds: "
         raise click.ClickException(f"{where}no seeds folder at {settings.seeds}")
+    try:
+        check_server(settings.database)  # before Prefect starts, and without a traceback
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
     config.apply_prefect_environment(settings)
     if sys.stderr.isatty():
         os.environ.setdefault("USROK_PROGRESS", "1")
@@ -52,7 +56,7 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
         summary = run_pipeline(
             str(settings.seeds), str(settings.reports), str(settings.state_dir), force=force
         )
-    except RunLocked as error:
+    except (RunLocked, StoreError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(
         f"{len(summary.new)} new, {len(summary.changed)} changed, "

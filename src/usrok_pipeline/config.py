@@ -13,13 +13,16 @@ from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .ingest import DEFAULT_MAX_BYTES
+from .store import sqlite_url
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 SOURCE_CHECKOUT = PACKAGE_ROOT.parents[1]
 CONFIG_FILE = "usrok.toml"
 CONFIG_VARIABLE = "USROK_CONFIG"
 STATE_DIR_VARIABLE = "USROK_STATE_DIR"
+DATABASE_VARIABLE = "USROK_DATABASE_URL"
 EPHEMERAL_SERVER_STARTUP_SECONDS = "120"
+STORE_BACKENDS = ("sqlite", "postgresql")
 
 
 class ConfigError(ValueError):
@@ -71,6 +74,21 @@ class LimitsConfig(BaseModel):
     max_file_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
 
 
+class StoreConfig(BaseModel):
+    """[store]: where the state lives; empty means SQLite in the state folder."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def valid_url(cls, value: str) -> str:
+        """A SQLAlchemy URL of SQLite or PostgreSQL, or nothing."""
+        if value and value.split(":", 1)[0].split("+", 1)[0] not in STORE_BACKENDS:
+            raise ValueError(f"not a store URL: use one of {', '.join(STORE_BACKENDS)}")
+        return value
+
+
 class FileConfig(BaseModel):
     """The whole configuration file."""
 
@@ -78,6 +96,7 @@ class FileConfig(BaseModel):
     paths: PathsConfig = PathsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     limits: LimitsConfig = LimitsConfig()
+    store: StoreConfig = StoreConfig()
 
 
 def project_root() -> Path:
@@ -107,11 +126,12 @@ class Settings:
     schedule: Schedule
     max_file_bytes: int = DEFAULT_MAX_BYTES
     config_file: Path | None = None
+    store_url: str = ""
 
     @property
-    def database(self) -> Path:
-        """The SQLite state store."""
-        return self.state_dir / "state.db"
+    def database(self) -> str:
+        """The state store's URL: the one configured, else SQLite in the state folder."""
+        return self.store_url or sqlite_url(self.state_dir / "state.db")
 
     @property
     def prefect_home(self) -> Path:
@@ -155,6 +175,7 @@ def settings(
         ),
         max_file_bytes=config.limits.max_file_bytes,
         config_file=config_path,
+        store_url=os.environ.get(DATABASE_VARIABLE) or config.store.url,
     )
 
 

@@ -1,17 +1,39 @@
-"""The SQLite state store: documents, their versions, runs, failures and processed results."""
+"""The state store (SQLite by default, PostgreSQL by URL): documents, their versions, runs,
+failures and processed results."""
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from .records import (
     Block,
@@ -29,74 +51,106 @@ from .records import (
 )
 
 LOCK_FILE = "run.lock"
-RUN_COLUMNS_ADDED = (
-    ("code", "TEXT"),
-    ("reports", "TEXT"),
-    ("facts", "INTEGER"),
-    ("recurring", "INTEGER"),
-)
 FINISHED = "('completed', 'completed with failures', 'failed')"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    seeds TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'running',
-    new INTEGER NOT NULL DEFAULT 0,
-    changed INTEGER NOT NULL DEFAULT 0,
-    unchanged INTEGER NOT NULL DEFAULT 0,
-    removed INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    facts_added INTEGER NOT NULL DEFAULT 0,
-    facts_removed INTEGER NOT NULL DEFAULT 0,
-    fingerprint TEXT,
-    code TEXT,
-    reports TEXT,
-    facts INTEGER,
-    recurring INTEGER
-);
-CREATE TABLE IF NOT EXISTS documents (
-    name TEXT PRIMARY KEY,
-    first_run INTEGER NOT NULL REFERENCES runs(id),
-    withdrawn_run INTEGER REFERENCES runs(id)
-);
-CREATE TABLE IF NOT EXISTS versions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL REFERENCES documents(name),
-    sha256 TEXT NOT NULL,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    content BLOB NOT NULL,
-    UNIQUE (name, sha256)
-);
-CREATE TABLE IF NOT EXISTS failures (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    name TEXT NOT NULL,
-    reason TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cleaned (
-    sha256 TEXT NOT NULL,
-    rules TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (sha256, rules)
-);
-CREATE TABLE IF NOT EXISTS run_facts (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    change TEXT NOT NULL,
-    payload TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS snapshot (
-    name TEXT PRIMARY KEY,
-    facts TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS processed (
-    sha256 TEXT NOT NULL,
-    name TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (sha256, name, fingerprint)
-);
-"""
+SQLITE_BUSY_SECONDS = 30
+METADATA = MetaData()
+RUNS = Table(
+    "runs",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", Text, nullable=False),
+    Column("finished_at", Text),
+    Column("seeds", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="running"),
+    *(
+        Column(count, Integer, nullable=False, server_default="0")
+        for count in (
+            "new",
+            "changed",
+            "unchanged",
+            "removed",
+            "failed",
+            "facts_added",
+            "facts_removed",
+        )
+    ),
+    Column("fingerprint", Text),
+    Column("code", Text),
+    Column("reports", Text),
+    Column("facts", Integer),
+    Column("recurring", Integer),
+    sqlite_autoincrement=True,
+)
+DOCUMENTS = Table(
+    "documents",
+    METADATA,
+    Column("name", Text, primary_key=True),
+    Column("first_run", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("withdrawn_run", Integer, ForeignKey("runs.id")),
+)
+VERSIONS = Table(
+    "versions",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, ForeignKey("documents.name"), nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    UniqueConstraint("name", "sha256"),
+    sqlite_autoincrement=True,
+)
+FAILURES = Table(
+    "failures",
+    METADATA,
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("seq", Integer, nullable=False, server_default="0"),
+)
+CLEANED = Table(
+    "cleaned",
+    METADATA,
+    Column("sha256", Text, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    PrimaryKeyConstraint("sha256", "rules"),
+)
+RUN_FACTS = Table(
+    "run_facts",
+    METADATA,
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("change", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("seq", Integer, nullable=False, server_default="0"),
+)
+SNAPSHOT = Table(
+    "snapshot",
+    METADATA,
+    Column("name", Text, primary_key=True),
+    Column("facts", Text, nullable=False),
+)
+PROCESSED = Table(
+    "processed",
+    METADATA,
+    Column("sha256", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    PrimaryKeyConstraint("sha256", "name", "fingerprint"),
+)
+# Columns added after the first release of the store; older databases gain them on open.
+COLUMNS_ADDED = (
+    ("runs", "code", "TEXT"),
+    ("runs", "reports", "TEXT"),
+    ("runs", "facts", "INTEGER"),
+    ("runs", "recurring", "INTEGER"),
+    ("failures", "seq", "INTEGER NOT NULL DEFAULT 0"),
+    ("run_facts", "seq", "INTEGER NOT NULL DEFAULT 0"),
+)
+
+
+class StoreError(RuntimeError):
+    """A state store that cannot be opened: a bad URL, a missing driver, a server down."""
 
 
 @dataclass(frozen=True)
@@ -151,89 +205,183 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def add_missing_columns(db: sqlite3.Connection) -> None:
-    """Bring a state store written by an earlier version up to the current runs table."""
-    present = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-    for column, kind in RUN_COLUMNS_ADDED:
-        if column not in present:
-            db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+def sqlite_url(path: Path) -> str:
+    """The URL of an SQLite database file."""
+    return f"sqlite:///{path}"
+
+
+def shown_url(url: str) -> str:
+    """A store URL fit for messages and logs: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+def is_postgresql(url: str) -> bool:
+    """Whether a store URL names a PostgreSQL server."""
+    try:
+        return make_url(url).get_backend_name() == "postgresql"
+    except ArgumentError:
+        return False
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, foreign keys and write transactions that take
+    the write lock at BEGIN, so that two writers never deadlock half-way."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below, not by sqlite3
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def check_server(url: str) -> None:
+    """Connect once to a database server named by the URL (an SQLite file needs no check)."""
+    try:
+        if make_url(url).get_backend_name() == "sqlite":
+            return
+        engine = make_engine(url)
+        try:
+            with engine.connect():
+                pass
+        finally:
+            engine.dispose()
+    except (ArgumentError, NoSuchModuleError, ImportError, OperationalError) as error:
+        reason = getattr(error, "orig", None) or error
+        raise StoreError(f"cannot open the state store {shown_url(url)}: {reason}") from error
+
+
+def add_missing_columns(db: Connection) -> None:
+    """Bring a state store written by an earlier version up to the current tables."""
+    inspector = inspect(db)
+    for table, column, kind in COLUMNS_ADDED:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            db.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def upsert(db: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Insert rows; a row whose keys exist already replaces the other columns."""
+    if not rows:
+        return
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    statement: Any = dialect.insert(table)
+    updated = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in updated}
+    )
+    db.execute(statement, rows)
+
+
+def insert_rows(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Plain inserts, skipped when there is nothing to insert."""
+    if rows:
+        db.execute(table.insert(), rows)
 
 
 def record_sources(
-    db: sqlite3.Connection, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
+    db: Connection, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
 ) -> None:
     """Versions of the files a run read, and withdrawals, inside the caller's transaction."""
-    for source in sources:
+    documents = [{"name": s.name, "first_run": run_id, "withdrawn_run": None} for s in sources]
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    if documents:
+        statement: Any = dialect.insert(DOCUMENTS)
         db.execute(
-            """INSERT INTO documents (name, first_run) VALUES (?, ?)
-               ON CONFLICT(name) DO UPDATE SET withdrawn_run = NULL""",
-            (source.name, run_id),
+            statement.on_conflict_do_update(index_elements=["name"], set_={"withdrawn_run": None}),
+            documents,
         )
-        db.execute(
-            """INSERT INTO versions (name, sha256, run_id, content) VALUES (?, ?, ?, ?)
-               ON CONFLICT(name, sha256) DO UPDATE SET run_id = excluded.run_id""",
-            (source.name, source.sha256, run_id, source.data),
-        )
-    db.executemany(
-        "UPDATE documents SET withdrawn_run = ? WHERE name = ?",
-        [(run_id, name) for name in removed],
+    upsert(
+        db,
+        VERSIONS,
+        [
+            {"name": s.name, "sha256": s.sha256, "content": s.data, "run_id": run_id}
+            for s in sources
+        ],
+        ("name", "sha256"),
     )
+    if removed:
+        db.execute(
+            DOCUMENTS.update()
+            .where(DOCUMENTS.c.name.in_(list(removed)))
+            .values(withdrawn_run=run_id)
+        )
 
 
 class Store:
-    """One connection to the state database; every write happens inside a transaction."""
+    """The state database; every write happens inside a transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.db = connection
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     @classmethod
     @contextmanager
-    def open(cls, path: Path) -> Iterator[Store]:
-        """Open (creating if needed) the database at a path."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, isolation_level=None)
+    def open(cls, url: str) -> Iterator[Store]:
+        """Open (creating the tables if needed) the database at a URL."""
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.executescript(SCHEMA)
-            add_missing_columns(connection)
-            yield cls(connection)
+            engine = make_engine(url)
+            with engine.begin() as db:
+                METADATA.create_all(db)
+                add_missing_columns(db)
+        except (ArgumentError, NoSuchModuleError, ImportError, OperationalError) as error:
+            reason = getattr(error, "orig", None) or error
+            raise StoreError(f"cannot open the state store {shown_url(url)}: {reason}") from error
+        try:
+            yield cls(engine)
         finally:
-            connection.close()
+            engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """All or nothing: commit on success, roll back on any error."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self.engine.begin() as db:
+            yield db
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for queries."""
+        with self.engine.connect() as db:
+            yield db
 
     def begin_run(self, seeds: str) -> int:
         """Record the start of a run and return its id; runs left unfinished by a crash are
         marked interrupted (they recorded nothing else: a run writes its results at its end)."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE finished_at IS NULL",
-                (now(),),
+                RUNS.update()
+                .where(RUNS.c.finished_at.is_(None))
+                .values(status="interrupted", finished_at=now())
             )
-            cursor = db.execute(
-                "INSERT INTO runs (started_at, seeds) VALUES (?, ?)", (now(), seeds)
-            )
-            return int(cursor.lastrowid or 0)
+            inserted = RUNS.insert().values(started_at=now(), seeds=seeds).returning(RUNS.c.id)
+            return int(db.execute(inserted).scalar_one())
 
     def latest_versions(self) -> dict[str, str]:
         """The hash of the newest version of every document still present."""
-        rows = self.db.execute(
-            """SELECT v.name, v.sha256 FROM versions v JOIN documents d ON d.name = v.name
-               WHERE d.withdrawn_run IS NULL
-                 AND v.id = (SELECT id FROM versions WHERE name = v.name
-                             ORDER BY run_id DESC, id DESC LIMIT 1)"""
-        )
-        return dict(rows.fetchall())
+        with self.reading() as db:
+            rows = db.execute(
+                text(
+                    """SELECT v.name, v.sha256 FROM versions v
+                       JOIN documents d ON d.name = v.name
+                       WHERE d.withdrawn_run IS NULL
+                         AND v.id = (SELECT id FROM versions WHERE name = v.name
+                                     ORDER BY run_id DESC, id DESC LIMIT 1)"""
+                )
+            )
+            # dict(rows) would take the result, which has keys(), for a mapping.
+            return {name: sha256 for name, sha256 in rows}  # noqa: C416
 
     def inventory(self, sources: Sequence[SourceFile]) -> Inventory:
         """Which files are new, changed, unchanged, and which stored documents are gone."""
@@ -255,59 +403,73 @@ class Store:
 
     def withdrawn(self) -> list[str]:
         """Documents whose files were removed from the seeds folder."""
-        rows = self.db.execute(
-            "SELECT name FROM documents WHERE withdrawn_run IS NOT NULL ORDER BY name"
-        )
-        return [name for (name,) in rows]
+        with self.reading() as db:
+            rows = db.execute(
+                text("SELECT name FROM documents WHERE withdrawn_run IS NOT NULL ORDER BY name")
+            )
+            return [name for (name,) in rows]
 
     def previous_version(self, name: str, sha256: str) -> SourceFile | None:
         """The version of a document stored just before the one with this hash."""
-        row = self.db.execute(
-            """SELECT sha256, content FROM versions WHERE name = ? AND sha256 != ?
-               ORDER BY run_id DESC, id DESC LIMIT 1""",
-            (name, sha256),
-        ).fetchone()
+        with self.reading() as db:
+            row = db.execute(
+                text(
+                    """SELECT sha256, content FROM versions WHERE name = :name AND sha256 != :sha
+                       ORDER BY run_id DESC, id DESC LIMIT 1"""
+                ),
+                {"name": name, "sha": sha256},
+            ).first()
         return SourceFile(name=name, sha256=row[0], data=bytes(row[1])) if row else None
 
     def cached(self, sha256: str, name: str, fingerprint: str) -> ProcessedDocument | None:
         """A document processed earlier from the same bytes and name under the same rules."""
-        row = self.db.execute(
-            "SELECT payload FROM processed WHERE sha256 = ? AND name = ? AND fingerprint = ?",
-            (sha256, name, fingerprint),
-        ).fetchone()
+        with self.reading() as db:
+            row = db.execute(
+                text(
+                    """SELECT payload FROM processed
+                       WHERE sha256 = :sha AND name = :name AND fingerprint = :key"""
+                ),
+                {"sha": sha256, "name": name, "key": fingerprint},
+            ).first()
         return decode_processed(row[0]) if row else None
 
     def save_processed(self, fingerprint: str, documents: Sequence[ProcessedDocument]) -> None:
         """Keep processed documents so that later runs can skip them."""
         with self.transaction() as db:
-            db.executemany(
-                """INSERT INTO processed (sha256, name, fingerprint, payload) VALUES (?, ?, ?, ?)
-                   ON CONFLICT(sha256, name, fingerprint)
-                   DO UPDATE SET payload = excluded.payload""",
+            upsert(
+                db,
+                PROCESSED,
                 [
-                    (p.document.sha256, p.document.name, fingerprint, encode_processed(p))
+                    {
+                        "sha256": p.document.sha256,
+                        "name": p.document.name,
+                        "fingerprint": fingerprint,
+                        "payload": encode_processed(p),
+                    }
                     for p in documents
                 ],
+                ("sha256", "name", "fingerprint"),
             )
 
     def cleaned(self, hashes: Sequence[str], rules: str) -> dict[str, CleanedDocument]:
         """Documents cleaned earlier from the same bytes under the same rules."""
         found: dict[str, CleanedDocument] = {}
-        for sha256 in hashes:
-            row = self.db.execute(
-                "SELECT payload FROM cleaned WHERE sha256 = ? AND rules = ?", (sha256, rules)
-            ).fetchone()
-            if row:
-                found[sha256] = decode_cleaned(row[0])
+        query = text("SELECT payload FROM cleaned WHERE sha256 = :sha AND rules = :rules")
+        with self.reading() as db:
+            for sha256 in hashes:
+                row = db.execute(query, {"sha": sha256, "rules": rules}).first()
+                if row:
+                    found[sha256] = decode_cleaned(row[0])
         return found
 
     def save_cleaned(self, rules: str, documents: Sequence[CleanedDocument]) -> None:
         """Keep cleaned documents so that later runs need not parse them again."""
         with self.transaction() as db:
-            db.executemany(
-                """INSERT INTO cleaned (sha256, rules, payload) VALUES (?, ?, ?)
-                   ON CONFLICT(sha256, rules) DO UPDATE SET payload = excluded.payload""",
-                [(d.sha256, rules, encode(d)) for d in documents],
+            upsert(
+                db,
+                CLEANED,
+                [{"sha256": d.sha256, "rules": rules, "payload": encode(d)} for d in documents],
+                ("sha256", "rules"),
             )
 
     def finish_run(
@@ -325,111 +487,172 @@ class Store:
         """Record how a run ended: the files it could not use, the facts it changed and, when
         it produced them, the facts now stated (what the next run is compared with)."""
         added = sum(1 for d in deltas if d.change == "added")
+        code, reports, facts, recurring = outcome or (None, None, None, None)
         with self.transaction() as db:
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
-                db.execute("DELETE FROM snapshot")
-                db.executemany(
-                    "INSERT INTO snapshot (name, facts) VALUES (?, ?)",
+                db.execute(SNAPSHOT.delete())
+                insert_rows(
+                    db,
+                    SNAPSHOT,
                     [
-                        (p.document.name, json.dumps([asdict(f) for f in p.facts], sort_keys=True))
+                        {
+                            "name": p.document.name,
+                            "facts": json.dumps([asdict(f) for f in p.facts], sort_keys=True),
+                        }
                         for p in current
                     ],
                 )
-            db.executemany(
-                "INSERT INTO failures (run_id, name, reason) VALUES (?, ?, ?)",
-                [(run_id, f.name, f.reason) for f in failures],
+            insert_rows(
+                db,
+                FAILURES,
+                [
+                    {"run_id": run_id, "name": f.name, "reason": f.reason, "seq": seq}
+                    for seq, f in enumerate(failures)
+                ],
             )
-            db.executemany(
-                "INSERT INTO run_facts (run_id, change, payload) VALUES (?, ?, ?)",
-                [(run_id, d.change, encode(d.fact)) for d in deltas],
+            insert_rows(
+                db,
+                RUN_FACTS,
+                [
+                    {"run_id": run_id, "change": d.change, "payload": encode(d.fact), "seq": seq}
+                    for seq, d in enumerate(deltas)
+                ],
             )
             db.execute(
-                """UPDATE runs SET finished_at = ?, status = ?, new = ?, changed = ?,
-                   unchanged = ?, removed = ?, failed = ?, facts_added = ?, facts_removed = ?,
-                   fingerprint = ?, code = ?, reports = ?, facts = ?, recurring = ?
-                   WHERE id = ?""",
-                (
-                    now(),
-                    status,
-                    len(inventory.new),
-                    len(inventory.changed),
-                    len(inventory.unchanged),
-                    len(inventory.removed),
-                    len(failures),
-                    added,
-                    len(deltas) - added,
-                    fingerprint,
-                    *(outcome or (None, None, None, None)),
-                    run_id,
-                ),
+                RUNS.update()
+                .where(RUNS.c.id == run_id)
+                .values(
+                    finished_at=now(),
+                    status=status,
+                    new=len(inventory.new),
+                    changed=len(inventory.changed),
+                    unchanged=len(inventory.unchanged),
+                    removed=len(inventory.removed),
+                    failed=len(failures),
+                    facts_added=added,
+                    facts_removed=len(deltas) - added,
+                    fingerprint=fingerprint,
+                    code=code,
+                    reports=reports,
+                    facts=facts,
+                    recurring=recurring,
+                )
             )
 
     def snapshot(self) -> list[Fact]:
         """The facts stated after the last run that produced facts."""
-        rows = self.db.execute("SELECT facts FROM snapshot ORDER BY name")
-        return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
+        with self.reading() as db:
+            rows = db.execute(text("SELECT facts FROM snapshot ORDER BY name"))
+            return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
 
     def last_run(self) -> LastRun | None:
         """The latest run that finished with results (not interrupted, not failed)."""
-        row = self.db.execute(
-            """SELECT id, code, reports, status, facts, recurring FROM runs
-               WHERE status IN ('completed', 'completed with failures') AND code IS NOT NULL
-               ORDER BY id DESC LIMIT 1"""
-        ).fetchone()
-        if row is None:
-            return None
-        failures = self.db.execute(
-            "SELECT name, reason FROM failures WHERE run_id = ? ORDER BY rowid", (row[0],)
-        )
-        return LastRun(
-            row[1], row[2], row[3], row[4], row[5], tuple(Rejected(*f) for f in failures)
-        )
+        with self.reading() as db:
+            row = db.execute(
+                text(
+                    """SELECT id, code, reports, status, facts, recurring FROM runs
+                       WHERE status IN ('completed', 'completed with failures')
+                         AND code IS NOT NULL
+                       ORDER BY id DESC LIMIT 1"""
+                )
+            ).first()
+            if row is None:
+                return None
+            failures = db.execute(
+                text("SELECT name, reason FROM failures WHERE run_id = :run ORDER BY seq"),
+                {"run": row[0]},
+            )
+            return LastRun(
+                row[1], row[2], row[3], row[4], row[5], tuple(Rejected(*f) for f in failures)
+            )
 
     def finished_runs(self) -> int:
         """How many runs finished (interrupted ones do not count): the next run's number."""
-        row = self.db.execute(f"SELECT COUNT(*) FROM runs WHERE status IN {FINISHED}").fetchone()
-        return int(row[0])
+        with self.reading() as db:
+            count = db.execute(text(f"SELECT COUNT(*) FROM runs WHERE status IN {FINISHED}"))
+            return int(count.scalar_one())
 
     def history(self) -> list[RunRecord]:
         """The finished runs that changed something, oldest first, numbered among the
         finished runs so that an interrupted run leaves no gap in what readers see."""
-        rows = self.db.execute(
-            f"""SELECT number, new, changed, removed, failed, facts_added, facts_removed FROM (
-                  SELECT ROW_NUMBER() OVER (ORDER BY id) AS number, * FROM runs
-                  WHERE status IN {FINISHED})
-               WHERE new + changed + removed + failed + facts_added + facts_removed > 0
-               ORDER BY number"""
-        )
-        return [RunRecord(*row) for row in rows.fetchall()]
+        with self.reading() as db:
+            rows = db.execute(
+                text(
+                    f"""SELECT number, new, changed, removed, failed, facts_added, facts_removed
+                        FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) AS number, runs.* FROM runs
+                              WHERE status IN {FINISHED}) AS finished
+                        WHERE new + changed + removed + failed + facts_added + facts_removed > 0
+                        ORDER BY number"""
+                )
+            )
+            return [RunRecord(*row) for row in rows]
 
     def latest_deltas(self) -> list[FactDelta]:
         """The facts added and removed by the latest finished run that changed any."""
-        rows = self.db.execute(
-            f"""SELECT change, payload FROM run_facts WHERE run_id = (
-                  SELECT MAX(run_id) FROM run_facts JOIN runs ON runs.id = run_id
-                  WHERE status IN {FINISHED})
-               ORDER BY rowid"""
-        )
-        return [FactDelta(change, Fact(**json.loads(payload))) for change, payload in rows]
+        with self.reading() as db:
+            rows = db.execute(
+                text(
+                    f"""SELECT change, payload FROM run_facts WHERE run_id = (
+                          SELECT MAX(run_id) FROM run_facts JOIN runs ON runs.id = run_id
+                          WHERE status IN {FINISHED})
+                        ORDER BY seq"""
+                )
+            )
+            return [FactDelta(change, Fact(**json.loads(payload))) for change, payload in rows]
 
     def runs(self) -> list[dict[str, Any]]:
         """Every recorded run, oldest first."""
-        cursor = self.db.execute("SELECT * FROM runs ORDER BY id")
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        with self.reading() as db:
+            rows = db.execute(RUNS.select().order_by(RUNS.c.id))
+            return [dict(row._mapping) for row in rows]
 
 
 class RunLocked(RuntimeError):
-    """Another run holds the state folder."""
+    """Another run holds the state folder or the shared state store."""
+
+
+def advisory_key(url: str) -> int:
+    """A PostgreSQL advisory-lock key of the store's database, the same on every machine."""
+    database = make_url(url).database or ""
+    digest = hashlib.sha256(f"usrok-run:{database}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 @contextmanager
-def run_lock(state_dir: Path) -> Iterator[None]:
-    """One run at a time on a state folder: a second run stops at once, naming the holder.
+def shared_lock(url: str) -> Iterator[None]:
+    """One run at a time on a PostgreSQL store, whichever machine it starts on: a session
+    advisory lock, released by the server when the holder's connection ends."""
+    engine = make_engine(url)
+    key = advisory_key(url)
+    try:
+        db = engine.connect()
+        locked = db.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
+        db.commit()
+    except OperationalError as error:
+        engine.dispose()
+        raise StoreError(f"cannot open the state store {shown_url(url)}: {error.orig}") from error
+    try:
+        if not locked:
+            raise RunLocked(
+                f"another run is using the state store {shown_url(url)}; "
+                "wait for it to finish and run again"
+            )
+        yield
+        db.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        db.commit()
+    finally:
+        db.close()
+        engine.dispose()
 
-    The lock is the operating system's (flock): it goes with the process that held it, so a
-    killed run never leaves it behind.
+
+@contextmanager
+def run_lock(state_dir: Path, url: str | None = None) -> Iterator[None]:
+    """One run at a time on a state folder (and on a shared store): a second run stops at
+    once, naming the holder.
+
+    The folder lock is the operating system's (flock): it goes with the process that held it,
+    so a killed run never leaves it behind.
     """
     state_dir.mkdir(parents=True, exist_ok=True)
     with (state_dir / LOCK_FILE).open("a+", encoding="utf-8") as handle:
@@ -446,6 +669,10 @@ def run_lock(state_dir: Path) -> Iterator[None]:
         handle.write(f"pid {os.getpid()}, since {now()}\n")
         handle.flush()
         try:
-            yield
+            if url is not None and is_postgresql(url):
+                with shared_lock(url):
+                    yield
+            else:
+                yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,66 @@
+"""The whole flow on a PostgreSQL state store (a real server on loopback), as several
+machines sharing one store would run it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from conftest import REPORTS, SEEDS, USROK, free_port, new_postgresql_database
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_the_flow_on_postgresql_writes_the_same_reports(
+    postgresql_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.pipeline import run_pipeline
+
+    url = new_postgresql_database(postgresql_server)
+    monkeypatch.setenv("USROK_DATABASE_URL", url)
+    seeds, reports = tmp_path / "seeds", tmp_path / "reports"
+    shutil.copytree(SEEDS, seeds)
+
+    first = run_pipeline(str(seeds), str(reports), str(tmp_path / "machine-a"))
+    assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
+    assert files(reports) == files(REPORTS)
+    assert not (tmp_path / "machine-a" / "state.db").exists()
+
+    # Another machine, with its own state folder, sees what the first one stored.
+    again = run_pipeline(str(seeds), str(reports), str(tmp_path / "machine-b"))
+    assert (len(again.unchanged), again.parsed, again.processed) == (5, 0, 0)
+
+    engine = create_engine(url)
+    with engine.connect() as db:
+        runs = db.execute(text("SELECT status, new, unchanged FROM runs ORDER BY id")).all()
+        versions = db.execute(text("SELECT COUNT(*) FROM versions")).scalar_one()
+    engine.dispose()
+    assert [tuple(r) for r in runs] == [("completed", 5, 0), ("completed", 0, 5)]
+    assert versions == 5
+
+
+def test_usrok_run_names_a_store_it_cannot_reach(
+    prefect_server: None, server_env: dict[str, str], tmp_path: Path
+) -> None:
+    url = f"postgresql+psycopg://usrok:secret@127.0.0.1:{free_port()}/usrok"
+    env = {**server_env, "USROK_DATABASE_URL": url}
+    command = [USROK, "run", "--seeds", str(SEEDS), "--reports", str(tmp_path / "reports")]
+    done = subprocess.run(
+        [*command, "--state-dir", str(tmp_path / "state")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "cannot open the state store postgresql+psycopg://usrok:***@127.0.0.1" in done.stderr
+    assert "secret" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "reports").exists()
