@@ -74,6 +74,13 @@ class LimitsConfig(BaseModel):
     max_file_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
 
 
+class RunConfig(BaseModel):
+    """[run]: how a run spreads its work."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    workers: int = Field(default=0, ge=0)
+
+
 class StoreConfig(BaseModel):
     """[store]: where the state lives; empty means SQLite in the state folder."""
 
@@ -97,6 +104,7 @@ class FileConfig(BaseModel):
     schedule: ScheduleConfig = ScheduleConfig()
     limits: LimitsConfig = LimitsConfig()
     store: StoreConfig = StoreConfig()
+    run: RunConfig = RunConfig()
 
 
 def project_root() -> Path:
@@ -127,6 +135,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     config_file: Path | None = None
     store_url: str = ""
+    workers: int = 1
 
     @property
     def database(self) -> str:
@@ -176,6 +185,7 @@ def settings(
         max_file_bytes=config.limits.max_file_bytes,
         config_file=config_path,
         store_url=os.environ.get(DATABASE_VARIABLE) or config.store.url,
+        workers=config.run.workers or os.cpu_count() or 1,
     )
 
 

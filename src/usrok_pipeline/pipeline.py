@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from . import diff, extract, link, normalize, parse
 from .ingest import IngestError, decode
@@ -27,9 +28,21 @@ from .render import Report
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
 RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml")
 EXTRACTION_FILES = ("data/metrics.yaml", "extract.py")
+BATCH_SIZE = 250
+BATCHES_PER_WORKER = 4
 COMPLETED = "completed"
 COMPLETED_WITH_FAILURES = "completed with failures"
 FAILED = "failed"
+T = TypeVar("T")
+
+
+def batches(items: Sequence[T], workers: int, largest: int = BATCH_SIZE) -> list[list[T]]:
+    """Items in order, cut into batches small enough to spread over the workers and to keep
+    what one crash loses small, and no larger than LARGEST."""
+    if not items:
+        return []
+    size = max(1, min(largest, -(-len(items) // (workers * BATCHES_PER_WORKER))))
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
 def parse_sources(

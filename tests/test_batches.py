@@ -1,0 +1,54 @@
+"""Releases are processed in batches, in worker processes when there are many: the reports
+and the state are those of one process doing everything."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from usrok_pipeline.pipeline import BATCH_SIZE, batches
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("count", "workers", "sizes"),
+    [
+        (0, 2, []),
+        (1, 2, [1]),
+        (15, 2, [2] * 7 + [1]),
+        (15, 1, [4, 4, 4, 3]),
+        (10_000, 2, [BATCH_SIZE] * 40),
+        (1001, 2, [126] * 7 + [119]),
+    ],
+)
+def test_batches_spread_the_work_in_order(count: int, workers: int, sizes: list[int]) -> None:
+    items = list(range(count))
+    cut = batches(items, workers)
+    assert [len(batch) for batch in cut] == sizes
+    assert [item for batch in cut for item in batch] == items
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_worker_processes_write_what_one_process_writes(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.pipeline
+    from flows.pipeline import run_pipeline
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(shared / "corpus" / "docs", seeds)
+    run_pipeline(str(seeds), str(tmp_path / "alone"), str(tmp_path / "state-alone"))
+
+    monkeypatch.setattr(flows.pipeline, "POOL_MIN_RELEASES", 2)
+    config = tmp_path / "usrok.toml"
+    config.write_text("[run]\nworkers = 2\n")
+    monkeypatch.setenv("USROK_CONFIG", str(config))
+    pooled = run_pipeline(str(seeds), str(tmp_path / "pooled"), str(tmp_path / "state-pooled"))
+
+    assert pooled.processed == pooled.parsed == 10
+    assert files(tmp_path / "pooled") == files(tmp_path / "alone")
