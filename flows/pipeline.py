@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from usrok_pipeline import config
 
@@ -21,7 +21,7 @@ from prefect.artifacts import (  # noqa: E402
     create_table_artifact,
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from usrok_pipeline import pipeline, render  # noqa: E402
@@ -99,12 +99,14 @@ def large(value: T) -> T:
 
 
 class Workers:
-    """Runs a task once per batch: here, one batch after another, or, once there is enough
-    work to pay for starting them, in worker processes kept for the rest of the run."""
+    """Runs a task once per batch: on a Dask cluster when one is configured; else here, one
+    batch after another, or, once there is enough work to pay for starting them, in worker
+    processes kept for the rest of the run."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, cluster: str = "") -> None:
         self.processes = processes
-        self.pool: ProcessPoolTaskRunner | None = None
+        self.cluster = cluster
+        self.pool: TaskRunner[Any] | None = None
 
     def __enter__(self) -> Workers:
         return self
@@ -113,17 +115,28 @@ class Workers:
         if self.pool is not None:
             self.pool.__exit__(*exc)
 
+    def runner(self, releases: int) -> TaskRunner[Any] | None:
+        """The task runner for this much work, started on first use."""
+        if self.pool is None and self.cluster:
+            from prefect_dask.task_runners import DaskTaskRunner
+
+            cluster: TaskRunner[Any] = DaskTaskRunner(address=self.cluster)
+            self.pool = cluster.__enter__()
+        elif self.pool is None and self.processes > 1 and releases >= POOL_MIN_RELEASES:
+            self.pool = ProcessPoolTaskRunner(max_workers=self.processes).__enter__()
+        return self.pool
+
     def map(
         self, work: Task[..., R], name: str, batches: list[list[T]], **shared: object
     ) -> list[R]:
         """The task's results, one per batch, in batch order."""
-        calls = [{name: large(batch), **shared} for batch in batches]
+        # Dask would read a quoted batch (a tuple) as a task of its own: pass it bare there.
+        calls = [{name: batch if self.cluster else large(batch), **shared} for batch in batches]
         releases = sum(map(len, batches))
-        if self.pool is None and (self.processes < 2 or releases < POOL_MIN_RELEASES):
+        runner = self.runner(releases) if len(batches) > 1 else self.pool
+        if runner is None:
             return [work(**call) for call in progress(calls, work.name, releases)]
-        if self.pool is None:
-            self.pool = ProcessPoolTaskRunner(max_workers=self.processes).__enter__()
-        futures = [self.pool.submit(work, call) for call in calls]
+        futures = [runner.submit(work, call) for call in calls]
         return [future.result() for future in progress(futures, work.name, releases)]
 
 
@@ -350,7 +363,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
     extracted: Extracted | None = None
     deltas: list[FactDelta] = []
     try:
-        with Workers(settings.workers) as workers:
+        with Workers(settings.workers, settings.cluster) as workers:
             cleaned, undecodable, parsed = clean_all(sources, settings, force, workers)
             failed += undecodable
             for failure in failed:

@@ -44,6 +44,11 @@ def test_file_overrides_defaults(tmp_path: Path) -> None:
             "[limits]\nmax_file_bytes = -1\n",
             r"\[limits\] max_file_bytes: Input should be greater than 0",
         ),
+        ("[run]\nworkers = -2\n", r"\[run\] workers: Input should be greater than or equal to 0"),
+        (
+            "[store]\nurl = 'mysql://db/usrok'\n",
+            r"\[store\] url: Value error, not a store URL: use one of sqlite, postgresql",
+        ),
     ],
 )
 def test_bad_files_are_named_with_key_and_reason(tmp_path: Path, text: str, reason: str) -> None:

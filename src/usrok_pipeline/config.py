@@ -21,6 +21,7 @@ CONFIG_FILE = "usrok.toml"
 CONFIG_VARIABLE = "USROK_CONFIG"
 STATE_DIR_VARIABLE = "USROK_STATE_DIR"
 DATABASE_VARIABLE = "USROK_DATABASE_URL"
+CLUSTER_VARIABLE = "USROK_DASK_ADDRESS"
 EPHEMERAL_SERVER_STARTUP_SECONDS = "120"
 STORE_BACKENDS = ("sqlite", "postgresql")
 
@@ -79,6 +80,7 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     workers: int = Field(default=0, ge=0)
+    cluster: str = ""
 
 
 class StoreConfig(BaseModel):
@@ -136,6 +138,7 @@ class Settings:
     config_file: Path | None = None
     store_url: str = ""
     workers: int = 1
+    cluster: str = ""
 
     @property
     def database(self) -> str:
@@ -186,6 +189,7 @@ def settings(
         config_file=config_path,
         store_url=os.environ.get(DATABASE_VARIABLE) or config.store.url,
         workers=config.run.workers or os.cpu_count() or 1,
+        cluster=os.environ.get(CLUSTER_VARIABLE) or config.run.cluster,
     )
 
 
