@@ -8,7 +8,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .records import (
     RunRecord,
     Timeline,
     VersionChange,
+    plain,
 )
 
 QUALIFIER_WORDS = {
@@ -286,8 +287,8 @@ def facts_csv(documents: Sequence[ProcessedDocument]) -> str:
 def changes_json(report: Report) -> str:
     """The classified statements of every tracked fact and the reworded claims, as JSON."""
     payload = {
-        "changes": [asdict(change) for change in report.changes],
-        "rewordings": [asdict(rewording) for rewording in report.rewordings],
+        "changes": [plain(change) for change in report.changes],
+        "rewordings": [plain(rewording) for rewording in report.rewordings],
     }
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
 

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ from .records import (
     Removal,
     RunRecord,
     SourceFile,
+    plain,
 )
 
 LOCK_FILE = "run.lock"
@@ -165,7 +166,7 @@ class Inventory:
 
 def encode(record: Any) -> str:
     """A record as canonical JSON."""
-    return json.dumps(asdict(record), sort_keys=True, ensure_ascii=False)
+    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
 
 
 def decode_cleaned(payload: str) -> CleanedDocument:
@@ -183,7 +184,7 @@ def decode_cleaned(payload: str) -> CleanedDocument:
 
 def encode_processed(processed: ProcessedDocument) -> str:
     """A processed document as canonical JSON."""
-    return json.dumps(asdict(processed), sort_keys=True, ensure_ascii=False)
+    return json.dumps(plain(processed), sort_keys=True, ensure_ascii=False)
 
 
 def decode_processed(payload: str) -> ProcessedDocument:
@@ -498,7 +499,7 @@ class Store:
                     [
                         {
                             "name": p.document.name,
-                            "facts": json.dumps([asdict(f) for f in p.facts], sort_keys=True),
+                            "facts": json.dumps([plain(f) for f in p.facts], sort_keys=True),
                         }
                         for p in current
                     ],
