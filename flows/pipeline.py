@@ -226,7 +226,7 @@ def link_and_render(
     report = pipeline.build_report(
         extracted.processed, versions, rejected, withdrawn, history, deltas
     )
-    written = render.write_reports(reports, render.render(report, templates))
+    written = render.write_reports(reports, render.render_pages(report, templates))
     return written, len(report.timelines)
 
 

@@ -66,7 +66,7 @@ def child(count: int, seed: int, folder: Path) -> dict[str, float]:
         sources, rejected = scan(seeds)
         processed, refused = pipeline.process(sources)
         report = pipeline.build_report(processed, [], [*rejected, *refused], [])
-        render.write_reports(folder / "floor", render.render(report, PROJECT / "templates"))
+        render.write_reports(folder / "floor", render.render_pages(report, PROJECT / "templates"))
 
     core = timed(floor)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

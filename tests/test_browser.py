@@ -50,7 +50,7 @@ def corpus_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     processed, undecodable = pipeline.process(sources)
     report = pipeline.build_report(processed, [], [*unreadable, *undecodable], [])
     folder = tmp_path_factory.mktemp("corpus-reports")
-    render.write_reports(folder, render.render(report, PROJECT / "templates"))
+    render.write_reports(folder, render.render_pages(report, PROJECT / "templates"))
     return folder
 
 

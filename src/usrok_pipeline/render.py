@@ -7,7 +7,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -293,40 +293,45 @@ def changes_json(report: Report) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
 
 
-def render(report: Report, templates: Path) -> dict[str, str]:
-    """Every report file, by path inside the report folder."""
+def render_pages(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
+    """Every report file as (path inside the report folder, content), one at a time, so
+    that a large report is never held whole in memory."""
     env = environment(templates)
     variables = context(report)
     nested = variables | {"root": "../"}
-    files = {
-        "style.css": (templates / "style.css").read_text(encoding="utf-8"),
-        "facts.jsonl": facts_jsonl(report.documents),
-        "facts.csv": facts_csv(report.documents),
-        "changes.json": changes_json(report),
-    }
+    yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
+    yield "facts.jsonl", facts_jsonl(report.documents)
+    yield "facts.csv", facts_csv(report.documents)
+    yield "changes.json", changes_json(report)
     for page in ("index", "changes"):
         for kind in ("html", "md"):
-            files[f"{page}.{kind}"] = env.get_template(f"{page}.{kind}.j2").render(variables)
+            yield f"{page}.{kind}", env.get_template(f"{page}.{kind}.j2").render(variables)
     for timeline in report.timelines:
         page_vars = nested | {"t": timeline, "chart": chart_svg(timeline)}
         for kind in ("html", "md"):
             template = env.get_template(f"metric.{kind}.j2")
-            files[f"metrics/{slug(timeline.key)}.{kind}"] = template.render(page_vars)
+            yield f"metrics/{slug(timeline.key)}.{kind}", template.render(page_vars)
     for processed in report.documents:
         page_vars = nested | {"p": processed, "blocks": highlighted(processed)}
         stem = slug(processed.document.name.rsplit(".", 1)[0])
         for kind in ("html", "md"):
             template = env.get_template(f"document.{kind}.j2")
-            files[f"documents/{stem}.{kind}"] = template.render(page_vars)
-    return files
+            yield f"documents/{stem}.{kind}", template.render(page_vars)
 
 
-def write_reports(folder: Path, files: Mapping[str, str]) -> list[str]:
+def render(report: Report, templates: Path) -> dict[str, str]:
+    """Every report file, by path inside the report folder."""
+    return dict(render_pages(report, templates))
+
+
+def write_reports(folder: Path, files: Iterable[tuple[str, str]]) -> list[str]:
     """Write report files whose content changed and remove pages no longer produced;
-    return the paths written or removed."""
+    return the paths written or removed, sorted."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
-    for name, content in sorted(files.items()):
+    produced: set[str] = set()
+    for name, content in files:
+        produced.add(name)
         path = folder / name
         if path.exists() and path.read_text(encoding="utf-8") == content:
             continue
@@ -338,10 +343,10 @@ def write_reports(folder: Path, files: Mapping[str, str]) -> list[str]:
     for subfolder in PAGE_FOLDERS:
         for path in sorted((folder / subfolder).glob("*")):
             name = f"{subfolder}/{path.name}"
-            if path.is_file() and name not in files:
+            if path.is_file() and name not in produced:
                 path.unlink()
                 written.append(name)
-    return written
+    return sorted(written)
 
 
 def delta_rows(deltas: Sequence[FactDelta]) -> list[dict[str, str]]:
