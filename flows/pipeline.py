@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from usrok_pipeline import config
 
@@ -21,6 +22,8 @@ from prefect.artifacts import (  # noqa: E402
     create_table_artifact,
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
@@ -69,12 +72,22 @@ def ingest(
     return run_id, sources, unreadable, inventory
 
 
+class Batch(Generic[T]):
+    """The releases of one task run, in a box Prefect does not open: it would otherwise walk
+    every field of every record looking for futures, in the flow and again in the worker."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[T]) -> None:
+        self.items = items
+
+
 @task(name="parse and clean", cache_policy=NO_CACHE)
 def parse_and_clean(
-    sources: list[SourceFile], database: str, rules: str
+    batch: Batch[SourceFile], database: str, rules: str
 ) -> tuple[list[CleanedDocument], list[Rejected]]:
     """Decode, split and clean a batch of releases, and keep them in one transaction."""
-    parsed, refused = pipeline.parse_sources(sources)
+    parsed, refused = pipeline.parse_sources(batch.items)
     cleaned = pipeline.first_pass(parsed)
     with Store.open(database) as store:
         store.save_cleaned(rules, cleaned)
@@ -83,18 +96,19 @@ def parse_and_clean(
 
 @task(name="normalize and extract", cache_policy=NO_CACHE)
 def normalize_and_extract(
-    cleaned: list[CleanedDocument], learned: frozenset[str], key: str, database: str
+    batch: Batch[CleanedDocument], learned: frozenset[str], key: str, database: str
 ) -> list[ProcessedDocument]:
     """Facts of a batch of releases, kept in the store in one transaction."""
-    processed = pipeline.extract_facts([pipeline.finish(doc, learned) for doc in cleaned])
+    processed = pipeline.extract_facts([pipeline.finish(doc, learned) for doc in batch.items])
     with Store.open(database) as store:
         store.save_processed(key, processed)
     return processed
 
 
 def large(value: T) -> T:
-    """A task input Prefect passes as it is, without walking every field of every record
-    looking for futures (that walk took half of a run's time at 1,000 releases)."""
+    """A task input of a task run in this process that Prefect passes as it is, without
+    walking every field of every record looking for futures (that walk took half of a run's
+    time at 1,000 releases)."""
     return cast(T, quote(value))
 
 
@@ -107,13 +121,13 @@ class Workers:
         self.processes = processes
         self.cluster = cluster
         self.pool: TaskRunner[Any] | None = None
+        self.started = ExitStack()
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.__exit__(*exc)
+        self.started.close()
 
     def runner(self, releases: int) -> TaskRunner[Any] | None:
         """The task runner for this much work, started on first use."""
@@ -121,17 +135,20 @@ class Workers:
             from prefect_dask.task_runners import DaskTaskRunner
 
             cluster: TaskRunner[Any] = DaskTaskRunner(address=self.cluster)
-            self.pool = cluster.__enter__()
+            self.pool = self.started.enter_context(cluster)
         elif self.pool is None and self.processes > 1 and releases >= POOL_MIN_RELEASES:
-            self.pool = ProcessPoolTaskRunner(max_workers=self.processes).__enter__()
+            # Worker processes must report to this run's API: without its address a worker
+            # would start a temporary Prefect server of its own.
+            with get_client(sync_client=True) as client:
+                api = str(client.api_url)
+            self.started.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
+            pool = ProcessPoolTaskRunner(max_workers=self.processes)
+            self.pool = self.started.enter_context(pool)
         return self.pool
 
-    def map(
-        self, work: Task[..., R], name: str, batches: list[list[T]], **shared: object
-    ) -> list[R]:
+    def map(self, work: Task[..., R], batches: list[list[T]], **shared: object) -> list[R]:
         """The task's results, one per batch, in batch order."""
-        # Dask would read a quoted batch (a tuple) as a task of its own: pass it bare there.
-        calls = [{name: batch if self.cluster else large(batch), **shared} for batch in batches]
+        calls = [{"batch": Batch(batch), **shared} for batch in batches]
         releases = sum(map(len, batches))
         runner = self.runner(releases) if len(batches) > 1 else self.pool
         if runner is None:
@@ -151,7 +168,6 @@ def clean_all(
     batches = pipeline.batches(todo, settings.workers)
     done = workers.map(
         parse_and_clean,
-        "sources",
         batches,
         database=settings.database,
         rules=rules,
@@ -176,7 +192,6 @@ def extract_all(
     batches = pipeline.batches(todo, settings.workers)
     done = workers.map(
         normalize_and_extract,
-        "cleaned",
         batches,
         learned=learned,
         key=key,
@@ -185,6 +200,24 @@ def extract_all(
     by_name = {p.document.name: p for batch in done for p in batch}
     by_name |= {name: p for name, p in cached.items() if p is not None}
     return Extracted([by_name[d.name] for d in cleaned], len(todo), learned, key)
+
+
+def clean_and_extract(
+    sources: list[SourceFile], settings: config.Settings, force: bool
+) -> tuple[Extracted, list[Rejected], int]:
+    """Facts of every release, the releases that could not be decoded, and how many releases
+    were parsed; the cleaned releases are let go before the report is built."""
+    logger = get_run_logger()
+    with Workers(settings.workers, settings.cluster) as workers:
+        cleaned, undecodable, parsed = clean_all(sources, settings, force, workers)
+        for failure in undecodable:
+            logger.warning("set aside %s: %s", failure.name, failure.reason)
+        logger.info(
+            "parse: %d releases parsed, %d from the store",
+            parsed,
+            len(cleaned) - parsed + len(undecodable),
+        )
+        return extract_all(cleaned, settings, force, workers), undecodable, parsed
 
 
 @task(name="compare with earlier runs", cache_policy=NO_CACHE)
@@ -360,20 +393,13 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             [],
         )
     failed = list(unreadable)
+    for failure in unreadable:
+        logger.warning("set aside %s: %s", failure.name, failure.reason)
     extracted: Extracted | None = None
     deltas: list[FactDelta] = []
     try:
-        with Workers(settings.workers, settings.cluster) as workers:
-            cleaned, undecodable, parsed = clean_all(sources, settings, force, workers)
-            failed += undecodable
-            for failure in failed:
-                logger.warning("set aside %s: %s", failure.name, failure.reason)
-            logger.info(
-                "parse: %d releases parsed, %d from the store",
-                parsed,
-                len(cleaned) - parsed + len(undecodable),
-            )
-            extracted = extract_all(cleaned, settings, force, workers)
+        extracted, undecodable, parsed = clean_and_extract(sources, settings, force)
+        failed += undecodable
         facts = sum(len(p.facts) for p in extracted.processed)
         logger.info(
             "extract: %d releases processed, %d from the store, %d facts",
