@@ -32,6 +32,13 @@ POSTGRESQL_USER = "usrok"
 DATABASE_NUMBERS = itertools.count(1)
 
 
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder, by relative path: reports compared byte for byte."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
 def seed_names() -> list[str]:
     """The bundled seed files, for parametrized snapshot tests."""
     return sorted(path.name for path in SEEDS.glob("*.txt"))

@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import files
 from usrok_pipeline.pipeline import BATCH_SIZE, batches
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,10 @@ from typing import Any
 
 import pytest
 
-from conftest import free_port, new_postgresql_database
+from conftest import files, free_port, new_postgresql_database
 
 DASK = str(Path(sys.executable).with_name("dask"))
 CLUSTER_STARTUP_SECONDS = 60
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, SHARED, start_usrok_run
+from conftest import SEEDS, SHARED, files, start_usrok_run
 
 KILL_DELAYS = [round(0.02 * step, 2) for step in range(32)]  # seconds after the run began
 MIN_KILLS = 20
@@ -32,12 +32,6 @@ def corpus(folder: Path) -> Path:
 
 def run(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     return start_usrok_run(folder, env, subprocess.DEVNULL)
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
 
 
 def stage(folder: Path) -> tuple[int, ...]:

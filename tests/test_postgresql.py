@@ -10,11 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import REPORTS, SEEDS, USROK, free_port, new_postgresql_database
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+from conftest import REPORTS, SEEDS, USROK, files, free_port, new_postgresql_database
 
 
 @pytest.mark.usefixtures("prefect_server")
