@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+from pathlib import Path
 
 import pytest
 from pytest_regressions.file_regression import FileRegressionFixture
@@ -103,3 +105,27 @@ def test_exports() -> None:
 def test_stated(value: float, unit: str, qualifier: str, text: str) -> None:
     fact = Fact("a", "s", 0, 1, "x", value, unit, qualifier, None, None, "k", "bilateral")
     assert render.stated(fact) == text
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "empty"])
+def test_changes_json_streamed_is_one_json_document(corpus: str) -> None:
+    sources, _ = read_sources(sorted(SEEDS.glob("*.txt")) if corpus == "seeds" else [])
+    processed, _ = pipeline.process(sources)
+    report = pipeline.build_report(processed, [], [], [])
+    streamed = "".join(render.changes_json(report))
+    whole = {
+        "changes": [dataclasses.asdict(change) for change in report.changes],
+        "rewordings": [dataclasses.asdict(rewording) for rewording in report.rewordings],
+    }
+    assert streamed == json.dumps(whole, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+    assert (corpus == "seeds") == bool(report.rewordings)  # both a filled and an empty list
+
+
+def test_a_streamed_file_is_rewritten_only_when_it_changed(tmp_path: Path) -> None:
+    path = tmp_path / "facts.jsonl"
+    assert render.write_if_changed(path, iter(["a\n", "b\n"]))
+    assert not render.write_if_changed(path, iter(["a\n", "b\n"]))
+    assert not render.write_if_changed(path, ("a\nb\n",))
+    assert render.write_if_changed(path, iter(["a\n", "c\n"]))
+    assert path.read_text() == "a\nc\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["facts.jsonl"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -266,80 +267,114 @@ def fact_order(fact: Fact) -> tuple[str, int, int, str]:
     return (fact.document, fact.start, fact.sentence.find(fact.mention), fact.mention)
 
 
-def facts_jsonl(documents: Sequence[ProcessedDocument]) -> str:
-    """One JSON object per fact, in document and offset order, keys sorted."""
-    facts = sorted((fact for p in documents for fact in p.facts), key=fact_order)
-    return "".join(
-        json.dumps(f.as_json(), sort_keys=True, ensure_ascii=False) + "\n" for f in facts
-    )
+def facts_jsonl(documents: Sequence[ProcessedDocument]) -> Iterator[str]:
+    """One JSON object per fact, in document and offset order, keys sorted: line by line."""
+    for fact in sorted((fact for p in documents for fact in p.facts), key=fact_order):
+        yield json.dumps(fact.as_json(), sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def facts_csv(documents: Sequence[ProcessedDocument]) -> str:
-    """The facts as CSV, one row per fact, for spreadsheets."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+def facts_csv(documents: Sequence[ProcessedDocument]) -> Iterator[str]:
+    """The facts as CSV, one row per fact, for spreadsheets: row by row."""
+    row = io.StringIO()
+    writer = csv.DictWriter(row, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for fact in sorted((f for p in documents for f in p.facts), key=fact_order):
         writer.writerow({k: v for k, v in fact.as_json().items() if k in CSV_FIELDS})
-    return out.getvalue()
+        yield row.getvalue()
+        row.seek(0)
+        row.truncate()
+    yield row.getvalue()
 
 
-def changes_json(report: Report) -> str:
-    """The classified statements of every tracked fact and the reworded claims, as JSON."""
-    payload = {
-        "changes": [plain(change) for change in report.changes],
-        "rewordings": [plain(rewording) for rewording in report.rewordings],
-    }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+def json_items(name: str, records: Sequence[Any], last: bool) -> Iterator[str]:
+    """One list of a top-level JSON object, item by item, indented as json.dumps(indent=1)
+    indents it inside the whole object."""
+    yield f' "{name}": ['
+    for number, record in enumerate(records):
+        item = json.dumps(plain(record), sort_keys=True, ensure_ascii=False, indent=1)
+        yield ("," if number else "") + "\n  " + item.replace("\n", "\n  ")
+    yield ("\n ]" if records else "]") + ("\n" if last else ",\n")
 
 
-def render_pages(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
-    """Every report file as (path inside the report folder, content), one at a time, so
-    that a large report is never held whole in memory."""
+def changes_json(report: Report) -> Iterator[str]:
+    """The classified statements of every tracked fact and the reworded claims, as JSON:
+    the bytes of one json.dumps(indent=1) of both lists, a statement at a time."""
+    yield "{\n"
+    yield from json_items("changes", report.changes, last=False)
+    yield from json_items("rewordings", report.rewordings, last=True)
+    yield "}\n"
+
+
+def render_pages(report: Report, templates: Path) -> Iterator[tuple[str, Iterable[str]]]:
+    """Every report file as (path inside the report folder, its text in pieces), one at a
+    time, so that a large report is never held whole in memory."""
     env = environment(templates)
     variables = context(report)
     nested = variables | {"root": "../"}
-    yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
+    yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
     yield "facts.jsonl", facts_jsonl(report.documents)
     yield "facts.csv", facts_csv(report.documents)
     yield "changes.json", changes_json(report)
     for page in ("index", "changes"):
         for kind in ("html", "md"):
-            yield f"{page}.{kind}", env.get_template(f"{page}.{kind}.j2").render(variables)
+            yield f"{page}.{kind}", (env.get_template(f"{page}.{kind}.j2").render(variables),)
     for timeline in report.timelines:
         page_vars = nested | {"t": timeline, "chart": chart_svg(timeline)}
         for kind in ("html", "md"):
             template = env.get_template(f"metric.{kind}.j2")
-            yield f"metrics/{slug(timeline.key)}.{kind}", template.render(page_vars)
+            yield f"metrics/{slug(timeline.key)}.{kind}", (template.render(page_vars),)
     for processed in report.documents:
         page_vars = nested | {"p": processed, "blocks": highlighted(processed)}
         stem = slug(processed.document.name.rsplit(".", 1)[0])
         for kind in ("html", "md"):
             template = env.get_template(f"document.{kind}.j2")
-            yield f"documents/{stem}.{kind}", template.render(page_vars)
+            yield f"documents/{stem}.{kind}", (template.render(page_vars),)
 
 
 def render(report: Report, templates: Path) -> dict[str, str]:
     """Every report file, by path inside the report folder."""
-    return dict(render_pages(report, templates))
+    return {name: "".join(pieces) for name, pieces in render_pages(report, templates)}
 
 
-def write_reports(folder: Path, files: Iterable[tuple[str, str]]) -> list[str]:
+def file_digest(path: Path) -> str:
+    """The sha256 of a file, read a block at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
+    """Write a file through a temporary file and a rename, unless it already holds exactly
+    this text; a text in many pieces is streamed and compared by hash."""
+    whole = pieces[0] if isinstance(pieces, tuple) and len(pieces) == 1 else None
+    if whole is not None and path.exists() and path.read_text(encoding="utf-8") == whole:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    digest = hashlib.sha256()
+    with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+        for piece in pieces:
+            handle.write(piece)
+            digest.update(piece.encode("utf-8"))
+    if whole is None and path.exists() and file_digest(path) == digest.hexdigest():
+        temporary.unlink()
+        return False
+    temporary.replace(path)
+    return True
+
+
+def write_reports(folder: Path, files: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
     """Write report files whose content changed and remove pages no longer produced;
     return the paths written or removed, sorted."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     produced: set[str] = set()
-    for name, content in files:
+    for name, pieces in files:
         produced.add(name)
-        path = folder / name
-        if path.exists() and path.read_text(encoding="utf-8") == content:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(content, encoding="utf-8", newline="\n")
-        temporary.replace(path)
-        written.append(name)
+        if write_if_changed(folder / name, pieces):
+            written.append(name)
     for subfolder in PAGE_FOLDERS:
         for path in sorted((folder / subfolder).glob("*")):
             name = f"{subfolder}/{path.name}"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ from .records import (
 LOCK_FILE = "run.lock"
 FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
+INSERT_CHUNK = 1000
 METADATA = MetaData()
 RUNS = Table(
     "runs",
@@ -287,10 +289,12 @@ def upsert(db: Connection, table: Table, rows: list[dict[str, Any]], keys: Seque
     db.execute(statement, rows)
 
 
-def insert_rows(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Plain inserts, skipped when there is nothing to insert."""
-    if rows:
-        db.execute(table.insert(), rows)
+def insert_rows(db: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Plain inserts, a thousand rows at a time, so that the rows of a large run are never
+    all built at once."""
+    pending = iter(rows)
+    while chunk := list(itertools.islice(pending, INSERT_CHUNK)):
+        db.execute(table.insert(), chunk)
 
 
 def record_sources(
@@ -496,13 +500,13 @@ class Store:
                 insert_rows(
                     db,
                     SNAPSHOT,
-                    [
+                    (
                         {
                             "name": p.document.name,
                             "facts": json.dumps([plain(f) for f in p.facts], sort_keys=True),
                         }
                         for p in current
-                    ],
+                    ),
                 )
             insert_rows(
                 db,
