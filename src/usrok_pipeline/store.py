@@ -55,6 +55,7 @@ from .records import (
 LOCK_FILE = "run.lock"
 FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
+OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError)
 INSERT_CHUNK = 1000
 METADATA = MetaData()
 RUNS = Table(
@@ -252,6 +253,19 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def cannot_open(url: str, error: Exception) -> StoreError:
+    """The error a command shows for a store it cannot use: the URL, password hidden, and the
+    driver's own reason."""
+    reason = getattr(error, "orig", None) or error
+    return StoreError(f"cannot open the state store {shown_url(url)}: {reason}")
+
+
+def dialect_insert(db: Connection, table: Table) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, in the connection's dialect."""
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 def check_server(url: str) -> None:
     """Connect once to a database server named by the URL (an SQLite file needs no check)."""
     try:
@@ -263,9 +277,8 @@ def check_server(url: str) -> None:
                 pass
         finally:
             engine.dispose()
-    except (ArgumentError, NoSuchModuleError, ImportError, OperationalError) as error:
-        reason = getattr(error, "orig", None) or error
-        raise StoreError(f"cannot open the state store {shown_url(url)}: {reason}") from error
+    except OPEN_ERRORS as error:
+        raise cannot_open(url, error) from error
 
 
 def add_missing_columns(db: Connection) -> None:
@@ -280,8 +293,7 @@ def upsert(db: Connection, table: Table, rows: list[dict[str, Any]], keys: Seque
     """Insert rows; a row whose keys exist already replaces the other columns."""
     if not rows:
         return
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    statement: Any = dialect.insert(table)
+    statement = dialect_insert(db, table)
     updated = [name for name in rows[0] if name not in keys]
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={name: statement.excluded[name] for name in updated}
@@ -302,9 +314,8 @@ def record_sources(
 ) -> None:
     """Versions of the files a run read, and withdrawals, inside the caller's transaction."""
     documents = [{"name": s.name, "first_run": run_id, "withdrawn_run": None} for s in sources]
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
     if documents:
-        statement: Any = dialect.insert(DOCUMENTS)
+        statement = dialect_insert(db, DOCUMENTS)
         db.execute(
             statement.on_conflict_do_update(index_elements=["name"], set_={"withdrawn_run": None}),
             documents,
@@ -341,9 +352,8 @@ class Store:
             with engine.begin() as db:
                 METADATA.create_all(db)
                 add_missing_columns(db)
-        except (ArgumentError, NoSuchModuleError, ImportError, OperationalError) as error:
-            reason = getattr(error, "orig", None) or error
-            raise StoreError(f"cannot open the state store {shown_url(url)}: {reason}") from error
+        except OPEN_ERRORS as error:
+            raise cannot_open(url, error) from error
         try:
             yield cls(engine)
         finally:
@@ -636,7 +646,7 @@ def shared_lock(url: str) -> Iterator[None]:
         db.commit()
     except OperationalError as error:
         engine.dispose()
-        raise StoreError(f"cannot open the state store {shown_url(url)}: {error.orig}") from error
+        raise cannot_open(url, error) from error
     try:
         if not locked:
             raise RunLocked(
