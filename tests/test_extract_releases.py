@@ -183,6 +183,82 @@ def test_periods(sentence: str, period: str) -> None:
     assert facts_of(sentence, "2017-03-01")[0].period == period
 
 
+@pytest.mark.parametrize(
+    ("text", "date", "period"),
+    [
+        ("The ROK announced on April 17 that it will buy 36 helicopters.", "2013", "2013"),
+        ("The ROK announced on April 17, 2012 that it will buy 36 helicopters.", "2013", "2012"),
+        (
+            "In the early months of the COVID-19 pandemic, the ROK donated 2.5 million masks.",
+            "2021-02-04",
+            "2020",
+        ),
+        (
+            "Since President Biden took office, Korean companies have invested $113 billion.",
+            "2023",
+            "January 2021 - 2023",
+        ),
+        (
+            "Since President Biden took office, Korean companies have invested $113 billion.",
+            None,
+            "since January 2021",
+        ),
+        (
+            "Since President Trump took office, Korean companies have invested $30 billion.",
+            "2019-06-30",
+            "January 2017 - 2019",
+        ),
+        (
+            "Since President Trump took office, Korean companies have invested $30 billion.",
+            "2026",
+            "January 2025 - 2026",
+        ),
+        (
+            "Since the start of the Moon administration, exchanges grew to 3,000 people.",
+            "2019",
+            "May 2017 - 2019",
+        ),
+    ],
+)
+def test_named_times_and_days(text: str, date: str | None, period: str) -> None:
+    assert facts_of(text, date)[0].period == period
+
+
+def test_a_term_of_office_that_two_people_held_is_not_guessed_without_a_date() -> None:
+    text = "Since President Trump took office, Korean companies have invested $30 billion."
+    assert facts_of(text, None)[0].period is None
+
+
+def test_a_named_time_is_not_read_before_it_happened() -> None:
+    text = "In the early months of the pandemic, the ROK donated 2.5 million masks."
+    assert facts_of(text, "2010-05-01")[0].period is None
+
+
+def test_a_named_period_carries_to_the_next_sentence_of_its_paragraph() -> None:
+    text = (
+        "In the early months of the pandemic, the two countries set up travel screening. "
+        "The ROK donated 2.5 million masks.\n\nThe ROK gave $10 million."
+    )
+    assert [f.period for f in facts_of(text)] == ["2020", None]
+
+
+def test_a_change_since_a_year_runs_to_the_last_year_the_release_reports() -> None:
+    text = (
+        "Our two countries traded $227.5 billion worth of goods and services in 2022. "
+        "Bilateral trade has grown 74 percent since the free trade agreement took effect in 2012."
+    )
+    assert [f.period for f in facts_of(text, "2023")] == ["2022", "2012-2022"]
+
+
+def test_a_year_after_a_comma_belongs_to_the_figure_there_not_to_the_rank() -> None:
+    ranked = (
+        "Korea is our 6th largest goods trading partner with $112 billion in trade during 2016."
+    )
+    appended = "Korea has become our sixth-largest trading partner, with $145 billion in 2014."
+    assert [f.period for f in facts_of(ranked)] == ["2016", "2016"]
+    assert [f.period for f in facts_of(appended)] == [None, "2014"]
+
+
 def test_relative_year_without_a_publication_date_is_left_as_written() -> None:
     assert facts_of("Trade was $125 billion last year.", None)[0].period == "last year"
 

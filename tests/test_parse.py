@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from usrok_pipeline.parse import describe, infer_date, infer_title, split_front_matter
+from usrok_pipeline.parse import (
+    describe,
+    infer_date,
+    infer_title,
+    split_front_matter,
+    year_in_name,
+)
 
 
 def test_front_matter_gives_title_date_and_source() -> None:
@@ -71,3 +77,48 @@ def test_infer_date(text: str, date: str | None, source: str) -> None:
 )
 def test_infer_title(text: str, title: str, source: str) -> None:
     assert infer_title(text, "release.txt") == (title, source)
+
+
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [
+        ("003_wh-us-rok-alliance-fact-sheet-2013.txt", "2013"),
+        ("2019_joint_statement.md", "2019"),
+        ("002_b8fc4deb01f73003.txt", None),
+        ("release-a2019.txt", None),
+        ("trade-facts-2011-2012.txt", None),
+    ],
+)
+def test_year_in_file_name(name: str, year: str | None) -> None:
+    assert year_in_name(name)[0] == year
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "source"),
+    [
+        (
+            "Russel noted that the Free Trade Agreement, which took effect two years ago, "
+            "helped facilitate $125 billion in trade last year.",
+            "2014",
+            "counted: 2 years after the U.S.-Korea Free Trade Agreement took effect in 2012",
+        ),
+        (
+            "This year we marked the 70th anniversary of our military alliance.",
+            "2023",
+            "counted: 70 years after the U.S.-ROK alliance was formed in 1953",
+        ),
+        ("Over seventy years ago, the alliance was forged on the battlefield.", None, "unknown"),
+        ("We celebrate the 60th anniversary of the first Fulbright grantees.", None, "unknown"),
+    ],
+)
+def test_an_undated_release_is_dated_by_an_exact_count_from_a_known_event(
+    text: str, date: str | None, source: str
+) -> None:
+    meta = describe("release.txt", {}, text)
+    assert (meta.date, meta.date_source) == (date, source)
+
+
+def test_a_date_in_the_text_wins_over_the_file_name_and_counted_years() -> None:
+    text = "Washington, March 3, 2021 - The FTA took effect two years ago."
+    assert describe("statement-2019.txt", {}, text).date == "2021-03-03"
+    assert describe("statement-2019.txt", {}, "The FTA took effect two years ago.").date == "2019"

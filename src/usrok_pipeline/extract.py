@@ -190,6 +190,17 @@ WORD_NUMBER_NOT_COUNT_AFTER = re.compile(r"^\s+(?:of|ways?|sides?|or|to)\b", re.
 VAGUE_SPAN_BEFORE = re.compile(r"\b(?:the\s+)?(?:past|last|next|coming|previous|first)\s+$", re.I)
 DURATION_AFTER = re.compile(r"^[\s-]*(?P<unit>years?|decades?|months?|weeks?|days?)\b", re.I)
 AGO_AFTER_MENTION = re.compile(r"\s+ago\b", re.I)
+SINCE = re.compile(r"\bsince\b", re.I)
+# Sentences that may count years from an event: 'two years ago', 'the 70th anniversary'.
+ANCHOR_HINT = re.compile(r"\bago\b|\banniversary\b", re.I)
+# 'since President Biden took office', 'since the start of the Moon administration'.
+OFFICE_SINCE = (
+    r"\bsince\s+(?:(?:the\s+)?(?:U\.S\.\s+|ROK\s+|Korean\s+)?President\s+)?(?:{name})(?:['’]s)?"
+    r"\s+(?:took\s+office|assumed\s+office|came\s+(?:in)?to\s+office|was\s+inaugurated"
+    r"|inauguration)\b"
+    r"|\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+)?(?:{name})(?:[-–][A-Z][a-z]+)?"
+    r"\s+administration\b"
+)
 DEGREES_AFTER = re.compile(r"^\s*(?:°|degrees?\b)", re.I)
 POWER_AFTER = re.compile(r"^[\s-]*(?P<unit>gigawatts?|GW|megawatts?|MW)\b")
 PEOPLE_NOUN = re.compile(
@@ -326,10 +337,12 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
 
 YEAR = r"(?:18|19|20)\d\d"
 YEAR_TOKEN = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
-WORDED_TIME = re.compile(r"\b(?:years?|months)\b|\bFY\s?\d", re.IGNORECASE)
+WORDED_TIME = re.compile(
+    rf"\b(?:years?|months)\b|\bFY\s?\d|\bon\s+(?:{MONTH_NAMES})\b", re.IGNORECASE
+)
 # Characters around a year within which its time expression ('for the 2021-2024 period') lies.
 PERIOD_WINDOW = 48
-CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof"})
+CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof", "named"})
 NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
 PERIODS = re.compile(
     rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year)"
@@ -339,6 +352,8 @@ PERIODS = re.compile(
     rf"|(?P<since>\bsince\s+(?:(?:{MONTH_NAMES})\.?\s+)?{YEAR}\b)"
     rf"|(?P<asof>\bas of\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<asofyear>{YEAR})\b)"
     rf"|(?P<by>\bby\s+(?:(?:the\s+)?end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
+    rf"|(?P<day>\bon\s+(?:{MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"(?:,?\s+(?P<dayyear>{YEAR})\b)?)"
     rf"|(?P<from>\b(?:from|than)\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
     rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:(?:early|late|mid)[\s-])?"
     rf"(?:(?:{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?:calendar\s+year\s+)?(?P<year>{YEAR})\b{NOT_RANGE})"
@@ -350,12 +365,35 @@ PERIODS = re.compile(
 
 
 @dataclass(frozen=True)
+class Event:
+    """Something a release may count years from ('the FTA, which took effect two years ago')."""
+
+    name: str
+    year: int
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class NamedTime:
+    """A time a release names instead of dating: a period ('the early months of the
+    pandemic'), or the start of a term of office that a figure is counted from."""
+
+    pattern: re.Pattern[str]
+    period: str
+    first_year: int
+    since: bool
+
+
+@dataclass(frozen=True)
 class Catalog:
     """The recurring metrics, compiled."""
 
     amounts: tuple[dict[str, Any], ...]
     ranks: tuple[dict[str, Any], ...]
     labels: dict[str, str]
+    events: tuple[Event, ...] = ()
+    named: tuple[NamedTime, ...] = ()
+    any_named: re.Pattern[str] | None = None
 
     def amounts_of(self, unit: str) -> list[dict[str, Any]]:
         """The amount entries of a unit's family (people and counts are one family)."""
@@ -411,18 +449,39 @@ def compile_entry(entry: dict[str, Any]) -> dict[str, Any]:
 @cache
 def load_catalog() -> Catalog:
     """The packaged metric catalog, compiled once."""
-    raw = yaml.safe_load(
-        resources.files("usrok_pipeline").joinpath("data/metrics.yaml").read_text("utf-8")
-    )
-    return catalog_from_mapping(raw)
+    package = resources.files("usrok_pipeline")
+    metrics = yaml.safe_load(package.joinpath("data/metrics.yaml").read_text("utf-8"))
+    periods = yaml.safe_load(package.joinpath("data/periods.yaml").read_text("utf-8"))
+    return catalog_from_mapping({**metrics, **periods})
 
 
 def catalog_from_mapping(raw: dict[str, Any]) -> Catalog:
-    """Compile a catalog mapping (the YAML file's shape)."""
+    """Compile a catalog mapping (the shape of the YAML files together)."""
     amounts = tuple(compile_entry(e) for e in raw.get("amounts", []))
     ranks = tuple(compile_entry(e) for e in raw.get("ranks", []))
     labels = {e["key"]: e.get("label", e["key"]) for e in (*amounts, *ranks)}
-    return Catalog(amounts=amounts, ranks=ranks, labels=labels)
+    events = tuple(
+        Event(str(e["name"]), int(e["year"]), re.compile(e["pattern"], re.IGNORECASE))
+        for e in raw.get("events", [])
+    )
+    named = tuple(
+        NamedTime(re.compile(e["pattern"], re.IGNORECASE), str(e["period"]), int(e["from"]), False)
+        for e in raw.get("named", [])
+    ) + tuple(
+        NamedTime(
+            re.compile(OFFICE_SINCE.format(name=e["name"]), re.IGNORECASE),
+            str(e["took_office"]),
+            int(str(e["took_office"])[-4:]),
+            True,
+        )
+        for e in raw.get("offices", [])
+    )
+    any_named = (
+        re.compile("|".join(f"(?:{n.pattern.pattern})" for n in named), re.IGNORECASE)
+        if named
+        else None
+    )
+    return Catalog(amounts, ranks, labels, events, named, any_named)
 
 
 # --- sentence splitting ----------------------------------------------------------------------
@@ -680,10 +739,13 @@ def period_matches(sentence: str) -> list[re.Match[str]]:
     return [found[start] for start in sorted(found)]
 
 
-def find_periods(sentence: str) -> list[Period]:
-    """The time expressions of a sentence, normalized."""
+def find_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Period]:
+    """The time expressions of a sentence, normalized, named times included."""
+    named = named_periods(sentence, catalog, year)
     periods: list[Period] = []
     for m in period_matches(sentence):
+        if any(p.start < m.end() and p.end > m.start() for p in named):
+            continue
         kind = next(
             k
             for k in (
@@ -694,6 +756,7 @@ def find_periods(sentence: str) -> list[Period]:
                 "since",
                 "asof",
                 "by",
+                "day",
                 "from",
                 "plain",
                 "relative",
@@ -716,6 +779,11 @@ def find_periods(sentence: str) -> list[Period]:
             text = m.group("asofyear")
         elif kind == "by":
             text = m.group("byyear")
+        elif kind == "day":
+            # A day is not carried to the next sentences; without a year it is this year's.
+            kind, text = (
+                ("day", m.group("dayyear")) if m.group("dayyear") else ("relative", "this year")
+            )
         elif kind == "from":
             text = m.group("fromyear")
         elif kind == "plain":
@@ -725,6 +793,31 @@ def find_periods(sentence: str) -> list[Period]:
             if m.group("frombase"):
                 kind = "from"
         periods.append(Period(m.start(), m.end(), kind, text))
+    return sorted([*periods, *named], key=lambda p: p.start) if named else periods
+
+
+def named_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Period]:
+    """The times a sentence names: a named period, or 'since' a term of office began (of a
+    name with several terms, the latest that began by the release's year)."""
+    if catalog.any_named is None or not catalog.any_named.search(sentence):
+        return []
+    candidates: dict[tuple[int, int], list[NamedTime]] = {}
+    for named in catalog.named:
+        if year is not None and named.first_year > year:
+            continue
+        for m in named.pattern.finditer(sentence):
+            candidates.setdefault((m.start(), m.end()), []).append(named)
+    periods = []
+    for (start, end), found in sorted(candidates.items()):
+        if year is None and len({n.period for n in found}) > 1:
+            continue
+        named = max(found, key=lambda n: n.first_year)
+        if not named.since:
+            periods.append(Period(start, end, "named", named.period))
+        elif year is not None and year > named.first_year:
+            periods.append(Period(start, end, "since", f"{named.period} - {year}"))
+        else:
+            periods.append(Period(start, end, "since", f"since {named.period}"))
     return periods
 
 
@@ -754,9 +847,11 @@ def period_for(
     year: int | None,
     is_change: bool,
     implied: str | None = None,
+    latest: int | None = None,
 ) -> str | None:
     """The time a figure refers to: the nearest time expression of its sentence, else the
-    period the paragraph has implied so far."""
+    period the paragraph has implied so far. A change counted since a year runs up to the
+    LATEST year the release states figures for."""
     usable = [
         p
         for p in periods
@@ -770,7 +865,12 @@ def period_for(
         years = re.findall(YEAR, " ".join(p.text for p in periods))
         if len(years) >= 2:
             return f"{min(years)}-{max(years)}"
-    after = [p for p in usable if p.start >= mention.end]
+    after = [
+        p
+        for p in usable
+        if p.start >= mention.end
+        and not (mention.kind == "rank" and "," in sentence[mention.end : p.start])
+    ]
     before = [p for p in usable if p.end <= mention.start]
     chosen: Period | None = None
     if after and after[0].kind == "by" and before and before[-1].kind == "plain":
@@ -784,6 +884,13 @@ def period_for(
         main = resolve_relative(chosen.text, year) if chosen.kind == "relative" else chosen.text
         if chosen.kind == "span":
             main = " ".join(sentence[chosen.start : chosen.end].split())
+    if is_change and main and chosen is not None and latest is not None:
+        since = chosen.kind == "since" or (
+            chosen.kind == "plain" and SINCE.search(sentence, mention.end, chosen.start)
+        )
+        first = re.findall(YEAR, main)
+        if since and len(first) == 1 and int(first[0]) < latest:
+            return f"{first[0]}-{latest}"
     if is_change and main:
         base = next((p for p in periods if p.kind == "from" and p.start >= mention.end), None)
         if base and re.search(YEAR, base.text):
@@ -861,21 +968,64 @@ def extract_document(
     """All facts of a normalized release."""
     catalog = catalog or load_catalog()
     year = int(document.metadata.date[:4]) if document.metadata.date else None
+    read = [(s, find_periods(s.text, catalog, year)) for s in split_sentences(document.text)]
+    latest = latest_year(read, year)
     facts: list[Fact] = []
     carry = inherited = Carry()
     previous: Sentence | None = None
-    for sentence in split_sentences(document.text):
+    for sentence, periods in read:
         if previous is None or sentence.block != previous.block:
             if previous is not None and previous.text.endswith(":"):
                 inherited = carry
             elif not (sentence.is_item and previous is not None and previous.is_item):
                 inherited = Carry()
             carry = inherited
-        periods = find_periods(sentence.text)
-        facts.extend(sentence_facts(document.name, sentence, periods, catalog, year, carry))
+        facts.extend(sentence_facts(document.name, sentence, periods, catalog, year, carry, latest))
         carry = carry.after(sentence.text, periods)
         previous = sentence
     return tuple(facts)
+
+
+def latest_year(read: Sequence[tuple[Sentence, Sequence[Period]]], year: int | None) -> int | None:
+    """The last year a release states figures for ('in 2022'), not after its own year."""
+    stated = [
+        int(p.text)
+        for _, periods in read
+        for p in periods
+        if p.kind == "plain" and (year is None or int(p.text) <= year)
+    ]
+    return max(stated, default=None)
+
+
+def anchored_year(text: str, catalog: Catalog | None = None) -> tuple[int, str] | None:
+    """The year of writing, counted exactly from one dated event a sentence names ('the FTA,
+    which took effect two years ago'; 'the 70th anniversary of our alliance'), with why."""
+    catalog = catalog or load_catalog()
+    for sentence in split_sentences(text):
+        if not ANCHOR_HINT.search(sentence.text):
+            continue
+        events = [e for e in catalog.events if e.pattern.search(sentence.text)]
+        counts = [
+            m
+            for m in find_mentions(sentence.text)
+            if m.kind == "anniversary"
+            or (
+                m.kind == "duration"
+                and m.unit == "years"
+                and AGO_AFTER_MENTION.match(sentence.text, m.end)
+            )
+        ]
+        if len(events) != 1 or len(counts) != 1:
+            continue
+        count = counts[0]
+        head = sentence.text[max(0, count.start - LOOKBACK_CHARS) : count.start]
+        if count.kind == "duration" and qualifier_of(head) != "exact":
+            continue
+        event = events[0]
+        return event.year + int(
+            count.value
+        ), f"{int(count.value)} years after {event.name} in {event.year}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -931,8 +1081,9 @@ def sentence_facts(
     catalog: Catalog,
     year: int | None,
     carry: Carry,
+    latest: int | None = None,
 ) -> list[Fact]:
-    """The facts of one sentence."""
+    """The facts of one sentence; LATEST is the last year the release states figures for."""
     text = sentence.text
     mentions = find_mentions(text)
     if not mentions:
@@ -991,7 +1142,7 @@ def sentence_facts(
         else:
             metric = amount_metric(catalog, mention.unit, contexts, contexts[1])
         implied = carry.period if mention.kind not in ("rank", "duration", "anniversary") else None
-        period = period_for(mention, text, periods, year, is_change, implied)
+        period = period_for(mention, text, periods, year, is_change, implied, latest)
         key = metric or derived_key(mention, before, after, is_change)
         scope = "context" if metric is None and CONTEXT_TERM.search(local) else "bilateral"
         facts.append(

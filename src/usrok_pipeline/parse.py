@@ -7,6 +7,7 @@ import re
 
 import yaml
 
+from .extract import anchored_year
 from .records import Metadata, ParsedDocument
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -21,6 +22,7 @@ DATELINE = re.compile(
     rf"^(?:[A-Z][A-Za-z.]+(?:[ ,]+[A-Z][A-Za-z.]+)*[,\s]+)?(?:\(?[A-Za-z. ]+\)?\s*[-–—]\s*)?"
     rf"(?:{MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d\s*(?:[-–—:].*)?$"
 )
+NAMED_YEAR = re.compile(r"(?<![0-9A-Za-z])((?:19|20)\d\d)(?![0-9A-Za-z])")
 DATELINE_LINES = 6
 TITLE_MAX_CHARS = 160
 TITLE_LINES = 6
@@ -91,6 +93,14 @@ def infer_date(text: str) -> tuple[str | None, str]:
     return None, "unknown"
 
 
+def year_in_name(name: str) -> tuple[str | None, str]:
+    """The one year a file name states as a word of its own ('fact-sheet-2013.txt')."""
+    years = set(NAMED_YEAR.findall(name))
+    if len(years) == 1:
+        return years.pop(), "year in file name"
+    return None, "unknown"
+
+
 def infer_title(text: str, name: str) -> tuple[str, str]:
     """The first short line near the top that reads like a heading, else the file name."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -124,6 +134,12 @@ def describe(
                 break
     if date is None:
         date, date_source = infer_date(normalized_text)
+    if date is None:
+        date, date_source = year_in_name(name)
+    if date is None:
+        anchored = anchored_year(normalized_text)
+        if anchored:
+            date, date_source = str(anchored[0]), f"counted: {anchored[1]}"
     source_url = next((fields[k] for k in URL_KEYS if fields.get(k)), None)
     return Metadata(
         title=" ".join(title.replace("\u00a0", " ").split()),

@@ -26,8 +26,8 @@ from .records import (
 from .render import Report
 
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
-RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml")
-EXTRACTION_FILES = ("data/metrics.yaml", "extract.py")
+RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml")
+EXTRACTION_FILES = ("data/metrics.yaml", "data/periods.yaml", "extract.py")
 BATCH_SIZE = 250
 BATCHES_PER_WORKER = 4
 COMPLETED = "completed"
