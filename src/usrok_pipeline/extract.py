@@ -382,6 +382,7 @@ class NamedTime:
     period: str
     first_year: int
     since: bool
+    word: str
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,6 @@ class Catalog:
     labels: dict[str, str]
     events: tuple[Event, ...] = ()
     named: tuple[NamedTime, ...] = ()
-    any_named: re.Pattern[str] | None = None
 
     def amounts_of(self, unit: str) -> list[dict[str, Any]]:
         """The amount entries of a unit's family (people and counts are one family)."""
@@ -465,7 +465,13 @@ def catalog_from_mapping(raw: dict[str, Any]) -> Catalog:
         for e in raw.get("events", [])
     )
     named = tuple(
-        NamedTime(re.compile(e["pattern"], re.IGNORECASE), str(e["period"]), int(e["from"]), False)
+        NamedTime(
+            re.compile(e["pattern"], re.IGNORECASE),
+            str(e["period"]),
+            int(e["from"]),
+            False,
+            str(e["word"]).lower(),
+        )
         for e in raw.get("named", [])
     ) + tuple(
         NamedTime(
@@ -473,15 +479,11 @@ def catalog_from_mapping(raw: dict[str, Any]) -> Catalog:
             str(e["took_office"]),
             int(str(e["took_office"])[-4:]),
             True,
+            "since",
         )
         for e in raw.get("offices", [])
     )
-    any_named = (
-        re.compile("|".join(f"(?:{n.pattern.pattern})" for n in named), re.IGNORECASE)
-        if named
-        else None
-    )
-    return Catalog(amounts, ranks, labels, events, named, any_named)
+    return Catalog(amounts, ranks, labels, events, named)
 
 
 # --- sentence splitting ----------------------------------------------------------------------
@@ -799,11 +801,10 @@ def find_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Peri
 def named_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Period]:
     """The times a sentence names: a named period, or 'since' a term of office began (of a
     name with several terms, the latest that began by the release's year)."""
-    if catalog.any_named is None or not catalog.any_named.search(sentence):
-        return []
+    lower = sentence.lower()
     candidates: dict[tuple[int, int], list[NamedTime]] = {}
     for named in catalog.named:
-        if year is not None and named.first_year > year:
+        if named.word not in lower or (year is not None and named.first_year > year):
             continue
         for m in named.pattern.finditer(sentence):
             candidates.setdefault((m.start(), m.end()), []).append(named)

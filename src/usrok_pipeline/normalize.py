@@ -22,6 +22,8 @@ EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{2,3})(?=\S)(.{1,300}?)(?<=\S)\1(?![
 HEADING_MARK = re.compile(r"^#{1,6}\s+")
 BULLET = re.compile(r"^(?:[•▪◦●·‣∙]|[-*+](?=\s)|\d{1,2}[.)](?=\s))\s*")
 MULTISPACE = re.compile(r" {2,}")
+# A character without which a line has no escape, emphasis or tag to drop.
+MARKUP_CHARACTER = re.compile(r"[\\*_<]")
 DIGIT = re.compile(r"\d")
 WRAPPED_DOCUMENT_MAX_WIDTH = 100
 WRAPPED_LINE_SHARE = 0.6
@@ -40,6 +42,8 @@ class Rules:
     footer_within_last_lines: int
     learned_min_documents: int
     learned_max_chars: int
+    any_line_rule: re.Pattern[str] = re.compile(r"(?!)")
+    any_inline_rule: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @cache
@@ -72,12 +76,22 @@ def rules_from_mapping(raw: dict[str, Any]) -> Rules:
         footer_within_last_lines=int(footer.get("within_last_lines", 0)),
         learned_min_documents=int(learned.get("min_documents", 3)),
         learned_max_chars=int(learned.get("max_chars", 200)),
+        any_line_rule=any_of(line_rules),
+        any_inline_rule=any_of(inline_rules),
     )
+
+
+def any_of(rules: Sequence[tuple[str, re.Pattern[str]]]) -> re.Pattern[str]:
+    """One pattern that matches where any rule does: most lines match none, and one search
+    is much cheaper than one per rule."""
+    return re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules) or r"(?!)", re.IGNORECASE)
 
 
 def clean_inline(line: str) -> str:
     """Drop markdown escapes, emphasis and formatting tags, until none is left (removing
     one pair of marks can make another)."""
+    if not MARKUP_CHARACTER.search(line):
+        return line
     while True:
         cleaned = EMPHASIS.sub(r"\2", FORMAT_TAG.sub("", ESCAPED_MARK.sub("", line)))
         if cleaned == line:
@@ -91,13 +105,14 @@ def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[st
     removed: list[Removal] = []
     for line in lines:
         stripped = line.strip()
-        rule = next((name for name, rx in rules.line_rules if rx.search(stripped)), None)
-        if stripped and rule:
+        if stripped and rules.any_line_rule.search(stripped):
+            rule = next(name for name, rx in rules.line_rules if rx.search(stripped))
             removed.append(Removal(rule, stripped))
             continue
-        for name, rx in rules.inline_rules:
-            removed.extend(Removal(name, m.group().strip()) for m in rx.finditer(line))
-            line = rx.sub("", line)
+        if rules.any_inline_rule.search(line):
+            for name, rx in rules.inline_rules:
+                removed.extend(Removal(name, m.group().strip()) for m in rx.finditer(line))
+                line = rx.sub("", line)
         kept.append(line)
     filled = [i for i, line in enumerate(kept) if line.strip()]
     for i in filled[-rules.footer_within_last_lines :] if rules.footer_within_last_lines else []:
@@ -155,7 +170,7 @@ def assemble_blocks(lines: Sequence[str]) -> list[Block]:
 
 def clean_blocks(parsed: ParsedDocument, rules: Rules) -> tuple[list[Block], list[Removal]]:
     """The rule-based first pass: what remains of a body, and what the rules removed."""
-    lines = [INVISIBLE.sub("", SPACE_LIKE.sub(" ", line)) for line in parsed.body.split("\n")]
+    lines = INVISIBLE.sub("", SPACE_LIKE.sub(" ", parsed.body)).split("\n")
     kept, removed = strip_boilerplate_lines(lines, rules)
     # Once markup is gone a line can turn out to be boilerplate too ("<b>###</b>").
     kept, removed_after = strip_boilerplate_lines([clean_inline(line) for line in kept], rules)
