@@ -14,7 +14,7 @@ from pytest_regressions.file_regression import FileRegressionFixture
 from conftest import PROJECT, SEEDS
 from usrok_pipeline import pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
-from usrok_pipeline.records import Fact, SourceFile
+from usrok_pipeline.records import Fact, FactDelta, RunRecord, SourceFile
 
 TEMPLATES = PROJECT / "templates"
 
@@ -129,3 +129,21 @@ def test_a_streamed_file_is_rewritten_only_when_it_changed(tmp_path: Path) -> No
     assert render.write_if_changed(path, iter(["a\n", "c\n"]))
     assert path.read_text() == "a\nc\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["facts.jsonl"]
+
+
+def test_the_index_lists_the_first_fact_changes_of_a_large_run() -> None:
+    text = "".join(f"Trade totaled ${n} billion in {2000 + n % 20}.\n\n" for n in range(1, 601))
+    sources = [SourceFile("a.md", sha256_of(text.encode()), text.encode())]
+    processed, _ = pipeline.process(sources)
+    facts = processed[0].facts
+    deltas = [FactDelta("added", fact) for fact in facts]
+    record = RunRecord(1, 1, 0, 0, 0, len(deltas), 0)
+    report = pipeline.build_report(processed, [], [], [], [record], deltas)
+    files = render.render(report, TEMPLATES)
+    index = files["index.md"]
+    listed = [line for line in index.splitlines() if line.startswith("| added |")]
+    assert len(facts) == 600
+    assert len(listed) == render.DELTAS_SHOWN
+    assert f"The first {render.DELTAS_SHOWN} of 600 fact changes are listed" in index
+    assert "<summary>600 fact changes</summary>" in files["index.html"]
+    assert files["index.html"].count('<td data-label="Change">added</td>') == render.DELTAS_SHOWN

@@ -45,6 +45,9 @@ ORDINAL_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
 CHANGE_KEY = re.compile(r"^change:|_change_")
 SLUG_RUN = re.compile(r"[^a-z0-9_]+")
 PAGE_FOLDERS = ("metrics", "documents")
+# The fact changes of a run that the index lists: a first run over a large corpus adds every
+# fact, and a page of a hundred thousand rows helps nobody.
+DELTAS_SHOWN = 500
 CSV_FIELDS = (
     "document",
     "start",
@@ -251,7 +254,8 @@ def context(report: Report) -> dict[str, Any]:
         "withdrawn": report.withdrawn,
         "history": report.history,
         "latest_run": report.history[-1] if report.history else None,
-        "deltas": report.deltas,
+        "deltas": report.deltas[:DELTAS_SHOWN],
+        "deltas_total": len(report.deltas),
         "titles": titles,
         "dates": dates,
         "pages": pages,
