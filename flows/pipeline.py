@@ -254,12 +254,24 @@ def link_and_render(
     deltas: list[FactDelta],
     templates: Path,
     reports: Path,
+    code: str,
+    database: str,
 ) -> tuple[list[str], int]:
-    """Link facts across releases, render the reports and write the files that changed."""
+    """Link facts across releases, render the reports and write the files that changed; a
+    metric or release page whose inputs are those it was last written from is not rendered."""
     report = pipeline.build_report(
         extracted.processed, versions, rejected, withdrawn, history, deltas
     )
-    written = render.write_reports(reports, render.render_pages(report, templates))
+    digests = render.page_digests(report, code + extracted.fingerprint)
+    with Store.open(database) as store:
+        unchanged = render.unchanged_pages(reports, digests, store.page_digests(str(reports)))
+        # Pages about to be written lose their digest first: should the run stop halfway,
+        # none of them is taken for up to date by a later run.
+        store.save_page_digests(str(reports), {path: digests[path] for path in unchanged})
+    pages = render.render_pages(report, templates, unchanged)
+    written = render.write_reports(reports, pages, kept=unchanged)
+    with Store.open(database) as store:
+        store.save_page_digests(str(reports), digests)
     return written, len(report.timelines)
 
 
@@ -428,6 +440,8 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             large(shown),
             settings.templates,
             settings.reports,
+            code,
+            settings.database,
         )
         logger.info(
             "report: %d recurring facts, %d files written to %s",

@@ -8,7 +8,8 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ ORDINAL_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
 CHANGE_KEY = re.compile(r"^change:|_change_")
 SLUG_RUN = re.compile(r"[^a-z0-9_]+")
 PAGE_FOLDERS = ("metrics", "documents")
+PAGE_KINDS = ("html", "md")
 # The fact changes of a run that the index lists: a first run over a large corpus adds every
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
@@ -309,9 +311,61 @@ def changes_json(report: Report) -> Iterator[str]:
     yield "}\n"
 
 
-def render_pages(report: Report, templates: Path) -> Iterator[tuple[str, Iterable[str]]]:
+def metric_page(key: str, kind: str) -> str:
+    """The path of a tracked fact's page inside the report folder."""
+    return f"metrics/{slug(key)}.{kind}"
+
+
+def document_page(name: str, kind: str) -> str:
+    """The path of a release's page inside the report folder."""
+    return f"documents/{slug(name.rsplit('.', 1)[0])}.{kind}"
+
+
+def page_digests(report: Report, version: str) -> dict[str, str]:
+    """A digest of what each metric and release page shows, so that a run renders again only
+    the pages whose inputs changed. VERSION stands for what every page depends on: the code,
+    templates and rules, and what a release's facts were extracted under; a release is then
+    known by its name and hash, and a metric page by the releases that state it."""
+    hashes = {p.document.name: p.document.sha256 for p in report.documents}
+    pages = {t.key for t in report.timelines}
+    digests: dict[str, str] = {}
+    for timeline in report.timelines:
+        sources = sorted({c.fact.document for c in timeline.changes})
+        digest = content_digest(version, timeline.key, *(f"{n}\0{hashes.get(n)}" for n in sources))
+        digests |= {metric_page(timeline.key, kind): digest for kind in PAGE_KINDS}
+    for processed in report.documents:
+        name = processed.document.name
+        linked = sorted({fact.key for fact in processed.facts} & pages)
+        digest = content_digest(version, name, processed.document.sha256, *linked)
+        digests |= {document_page(name, kind): digest for kind in PAGE_KINDS}
+    return digests
+
+
+def unchanged_pages(
+    folder: Path, digests: Mapping[str, str], before: Mapping[str, str]
+) -> set[str]:
+    """The pages whose inputs are those they were last written from, and still on disk."""
+    return {
+        path
+        for path, digest in digests.items()
+        if before.get(path) == digest and (folder / path).is_file()
+    }
+
+
+def content_digest(*parts: str) -> str:
+    """The sha256 of strings kept apart, so that no two lists of parts share a digest."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0\1")
+    return digest.hexdigest()
+
+
+def render_pages(
+    report: Report, templates: Path, unchanged: AbstractSet[str] = frozenset()
+) -> Iterator[tuple[str, Iterable[str]]]:
     """Every report file as (path inside the report folder, its text in pieces), one at a
-    time, so that a large report is never held whole in memory."""
+    time, so that a large report is never held whole in memory; the metric and release pages
+    in UNCHANGED are left out (they are on disk as they would be rendered)."""
     env = environment(templates)
     variables = context(report)
     nested = variables | {"root": "../"}
@@ -320,19 +374,22 @@ def render_pages(report: Report, templates: Path) -> Iterator[tuple[str, Iterabl
     yield "facts.csv", facts_csv(report.documents)
     yield "changes.json", changes_json(report)
     for page in ("index", "changes"):
-        for kind in ("html", "md"):
+        for kind in PAGE_KINDS:
             yield f"{page}.{kind}", (env.get_template(f"{page}.{kind}.j2").render(variables),)
     for timeline in report.timelines:
+        paths = {kind: metric_page(timeline.key, kind) for kind in PAGE_KINDS}
+        if set(paths.values()) <= unchanged:
+            continue
         page_vars = nested | {"t": timeline, "chart": chart_svg(timeline)}
-        for kind in ("html", "md"):
-            template = env.get_template(f"metric.{kind}.j2")
-            yield f"metrics/{slug(timeline.key)}.{kind}", (template.render(page_vars),)
+        for kind, path in paths.items():
+            yield path, (env.get_template(f"metric.{kind}.j2").render(page_vars),)
     for processed in report.documents:
+        paths = {kind: document_page(processed.document.name, kind) for kind in PAGE_KINDS}
+        if set(paths.values()) <= unchanged:
+            continue
         page_vars = nested | {"p": processed, "blocks": highlighted(processed)}
-        stem = slug(processed.document.name.rsplit(".", 1)[0])
-        for kind in ("html", "md"):
-            template = env.get_template(f"document.{kind}.j2")
-            yield f"documents/{stem}.{kind}", (template.render(page_vars),)
+        for kind, path in paths.items():
+            yield path, (env.get_template(f"document.{kind}.j2").render(page_vars),)
 
 
 def render(report: Report, templates: Path) -> dict[str, str]:
@@ -369,12 +426,14 @@ def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
     return True
 
 
-def write_reports(folder: Path, files: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
-    """Write report files whose content changed and remove pages no longer produced;
+def write_reports(
+    folder: Path, files: Iterable[tuple[str, Iterable[str]]], kept: Collection[str] = ()
+) -> list[str]:
+    """Write report files whose content changed and remove pages neither produced nor KEPT;
     return the paths written or removed, sorted."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
-    produced: set[str] = set()
+    produced: set[str] = set(kept)
     for name, pieces in files:
         produced.add(name)
         if write_if_changed(folder / name, pieces):

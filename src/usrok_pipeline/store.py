@@ -142,6 +142,15 @@ PROCESSED = Table(
     Column("payload", Text, nullable=False),
     PrimaryKeyConstraint("sha256", "name", "fingerprint"),
 )
+# What each metric and release page of a report folder was last rendered from.
+REPORT_PAGES = Table(
+    "report_pages",
+    METADATA,
+    Column("reports", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    PrimaryKeyConstraint("reports", "path"),
+)
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
     ("runs", "code", "TEXT"),
@@ -553,6 +562,23 @@ class Store:
                     facts=facts,
                     recurring=recurring,
                 )
+            )
+
+    def page_digests(self, reports: str) -> dict[str, str]:
+        """What the pages of a report folder were last rendered from, by path."""
+        query = text("SELECT path, digest FROM report_pages WHERE reports = :reports")
+        with self.reading() as db:
+            rows = db.execute(query, {"reports": reports})
+            return {path: digest for path, digest in rows}  # noqa: C416 (dict() takes keys())
+
+    def save_page_digests(self, reports: str, digests: dict[str, str]) -> None:
+        """Replace, in one transaction, what the pages of a report folder were rendered from."""
+        with self.transaction() as db:
+            db.execute(REPORT_PAGES.delete().where(REPORT_PAGES.c.reports == reports))
+            insert_rows(
+                db,
+                REPORT_PAGES,
+                ({"reports": reports, "path": p, "digest": d} for p, d in sorted(digests.items())),
             )
 
     def snapshot(self) -> list[Fact]:

@@ -1,0 +1,106 @@
+"""Incremental report pages: a metric or release page is rendered again only when what it
+shows changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, SEEDS
+from usrok_pipeline import pipeline, render
+from usrok_pipeline.ingest import read_sources, sha256_of
+from usrok_pipeline.records import SourceFile
+
+TEMPLATES = PROJECT / "templates"
+ADDED = "Korea is the United States' 6th largest trading partner.\n"
+
+
+def seed_sources() -> list[SourceFile]:
+    sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
+    return sources
+
+
+def report_of(sources: list[SourceFile]) -> render.Report:
+    processed, rejected = pipeline.process(sources)
+    return pipeline.build_report(processed, [], rejected, [])
+
+
+def source(name: str, text: str) -> SourceFile:
+    return SourceFile(name, sha256_of(text.encode()), text.encode())
+
+
+def test_a_new_release_changes_its_pages_and_the_metrics_it_states_only() -> None:
+    before = render.page_digests(report_of(seed_sources()), "v1")
+    report = report_of([*seed_sources(), source("010_added.txt", ADDED)])
+    after = render.page_digests(report, "v1")
+    changed = {path for path, digest in after.items() if before.get(path) != digest}
+    rank = next(
+        f.key for p in report.documents for f in p.facts if p.document.name == "010_added.txt"
+    )
+    assert changed == {
+        "documents/010_added.html",
+        "documents/010_added.md",
+        render.metric_page(rank, "html"),
+        render.metric_page(rank, "md"),
+    }
+
+
+def test_a_new_version_of_the_code_or_the_facts_changes_every_page() -> None:
+    report = report_of(seed_sources())
+    before, after = render.page_digests(report, "v1"), render.page_digests(report, "v2")
+    assert before.keys() == after.keys()
+    assert not any(before[path] == after[path] for path in before)
+    assert render.page_digests(report, "v1") == before
+
+
+def test_unchanged_pages_are_neither_rendered_nor_removed(tmp_path: Path) -> None:
+    report = report_of(seed_sources())
+    digests = render.page_digests(report, "v1")
+    render.write_reports(tmp_path, render.render_pages(report, TEMPLATES))
+    kept = next(path for path in digests if path.startswith("documents/"))
+    (tmp_path / kept).write_text("as it was")
+    missing = next(path for path in digests if path.startswith("metrics/"))
+    (tmp_path / missing).unlink()
+    unchanged = render.unchanged_pages(tmp_path, digests, digests)
+    assert kept in unchanged
+    assert missing not in unchanged
+    rendered = dict(render.render_pages(report, TEMPLATES, unchanged))
+    assert kept not in rendered
+    assert missing in rendered
+    written = render.write_reports(tmp_path, rendered.items(), kept=unchanged)
+    assert written == [missing]
+    assert (tmp_path / kept).read_text() == "as it was"
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
+    from flows.pipeline import run_pipeline
+
+    seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
+    shutil.copytree(SEEDS, seeds)
+    first = run_pipeline(str(seeds), str(reports), str(state))
+    pages = {p for p in first.written if p.startswith(("documents/", "metrics/"))}
+    (reports / "documents" / "000_479443e2f1f97cd6.md").unlink()
+    (seeds / "010_added.txt").write_text(ADDED)
+    second = run_pipeline(str(seeds), str(reports), str(state))
+    written = {p for p in second.written if p.startswith(("documents/", "metrics/"))}
+    assert {
+        "documents/010_added.html",
+        "documents/010_added.md",
+        "documents/000_479443e2f1f97cd6.md",
+    } < written
+    assert len(written) < len(pages) / 2
+    fresh = tmp_path / "fresh"
+    run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
+    assert pages_of(reports) == pages_of(fresh)
+
+
+def pages_of(folder: Path) -> dict[str, bytes]:
+    """The metric and release pages of a report folder (the index also shows the run history)."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for subfolder in render.PAGE_FOLDERS
+        for path in (folder / subfolder).iterdir()
+    }
