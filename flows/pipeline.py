@@ -259,11 +259,15 @@ def link_and_render(
 ) -> tuple[list[str], int]:
     """Link facts across releases, render the reports and write the files that changed; a
     metric or release page whose inputs are those it was last written from is not rendered."""
+    version = pipeline.comparison_key()
+    with Store.open(database) as store:
+        compare = pipeline.Comparisons(store.comparisons(version))
     report = pipeline.build_report(
-        extracted.processed, versions, rejected, withdrawn, history, deltas
+        extracted.processed, versions, rejected, withdrawn, history, deltas, compare
     )
     digests = render.page_digests(report, code + extracted.fingerprint)
     with Store.open(database) as store:
+        store.save_comparisons(version, compare.new)
         unchanged = render.unchanged_pages(reports, digests, store.page_digests(str(reports)))
         # Pages about to be written lose their digest first: should the run stop halfway,
         # none of them is taken for up to date by a later run.

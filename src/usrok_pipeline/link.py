@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from . import diff
-from .records import Fact, FactChange, ProcessedDocument, Rewording, Timeline
+from .records import Comparison, Fact, FactChange, ProcessedDocument, Rewording, Timeline
 
 YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
 RELATIVE_TOLERANCE = 0.005
@@ -129,8 +129,19 @@ def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str])
     return result
 
 
-def rewordings(lines: Sequence[Timeline]) -> list[Rewording]:
-    """Recurring claims whose sentence was reworded from one release to the next."""
+def compare_sentences(before: str, after: str) -> Comparison:
+    """How alike two wordings of a claim are, and their word diff when they are alike enough
+    to be shown as a rewording."""
+    score = diff.similarity(before, after)
+    spans = diff.text_diff(before, after) if score >= REWORDING_MIN_SIMILARITY else ()
+    return Comparison(score, spans)
+
+
+def rewordings(
+    lines: Sequence[Timeline], compare: Callable[[str, str], Comparison] = compare_sentences
+) -> list[Rewording]:
+    """Recurring claims whose sentence was reworded from one release to the next (COMPARE:
+    how two sentences are compared, which a caller may answer from earlier runs)."""
     seen: set[tuple[str, str]] = set()
     found: list[Rewording] = []
     for timeline in lines:
@@ -142,8 +153,8 @@ def rewordings(lines: Sequence[Timeline]) -> list[Rewording]:
             if pair in seen:
                 continue
             seen.add(pair)
-            score = diff.similarity(before.sentence, after.sentence)
-            if score < REWORDING_MIN_SIMILARITY:
+            comparison = compare(before.sentence, after.sentence)
+            if comparison.similarity < REWORDING_MIN_SIMILARITY:
                 continue
             found.append(
                 Rewording(
@@ -153,8 +164,8 @@ def rewordings(lines: Sequence[Timeline]) -> list[Rewording]:
                     after_document=after.document,
                     before_sentence=before.sentence,
                     after_sentence=after.sentence,
-                    similarity=score,
-                    spans=diff.text_diff(before.sentence, after.sentence),
+                    similarity=comparison.similarity,
+                    spans=comparison.spans,
                 )
             )
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -12,6 +12,7 @@ from . import diff, extract, link, normalize, parse
 from .ingest import IngestError, decode
 from .records import (
     CleanedDocument,
+    Comparison,
     Fact,
     FactDelta,
     LastRun,
@@ -28,6 +29,7 @@ from .render import Report
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
 RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml")
 EXTRACTION_FILES = ("data/metrics.yaml", "data/periods.yaml", "extract.py")
+COMPARISON_FILES = ("diff.py", "link.py")
 BATCH_SIZE = 250
 BATCHES_PER_WORKER = 4
 COMPLETED = "completed"
@@ -172,6 +174,33 @@ def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta
     return sorted(deltas, key=lambda d: (d.fact.document, d.fact.start, d.change, d.fact.mention))
 
 
+def comparison_key() -> str:
+    """What comparing two sentences depends on besides them: the diff code and the threshold
+    of a rewording."""
+    return files_hash(COMPARISON_FILES)
+
+
+def pair_digest(before: str, after: str) -> str:
+    """The key of an ordered pair of sentences."""
+    return hashlib.sha256(f"{before}\0{after}".encode()).hexdigest()
+
+
+class Comparisons:
+    """Sentence comparisons, answered from those of earlier runs where they can be (a run
+    adding one release diffs only the pairs it brings); the new ones are kept for the next."""
+
+    def __init__(self, known: Mapping[str, Comparison]) -> None:
+        self.known = known
+        self.new: dict[str, Comparison] = {}
+
+    def __call__(self, before: str, after: str) -> Comparison:
+        digest = pair_digest(before, after)
+        found = self.known.get(digest) or self.new.get(digest)
+        if found is None:
+            found = self.new[digest] = link.compare_sentences(before, after)
+        return found
+
+
 def build_report(
     documents: Sequence[ProcessedDocument],
     versions: Sequence[VersionChange],
@@ -179,6 +208,7 @@ def build_report(
     withdrawn: Sequence[str],
     history: Sequence[RunRecord] = (),
     deltas: Sequence[FactDelta] = (),
+    compare: Callable[[str, str], Comparison] = link.compare_sentences,
 ) -> Report:
     """Link facts across releases and gather everything the report shows."""
     ordered = tuple(sorted(documents, key=lambda p: p.document.name))
@@ -187,7 +217,7 @@ def build_report(
         documents=ordered,
         timelines=tuple(lines),
         changes=tuple(link.changed_facts(lines)),
-        rewordings=tuple(link.rewordings(lines)),
+        rewordings=tuple(link.rewordings(lines, compare)),
         versions=tuple(versions),
         rejected=tuple(sorted(rejected, key=lambda r: r.name)),
         withdrawn=tuple(sorted(withdrawn)),

@@ -153,6 +153,14 @@ class FactChange:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """How alike two sentences are, with the word diff when they are alike enough to show."""
+
+    similarity: float
+    spans: tuple[DiffSpan, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rewording:
     """The same recurring claim in two releases, with its wording changes."""
 

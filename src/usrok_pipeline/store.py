@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -39,6 +40,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from .records import (
     Block,
     CleanedDocument,
+    Comparison,
+    DiffSpan,
     Fact,
     FactDelta,
     LastRun,
@@ -150,6 +153,16 @@ REPORT_PAGES = Table(
     Column("path", Text, nullable=False),
     Column("digest", Text, nullable=False),
     PrimaryKeyConstraint("reports", "path"),
+)
+# Sentence pairs compared by earlier runs, under the diff code of `version`.
+COMPARISONS = Table(
+    "comparisons",
+    METADATA,
+    Column("version", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("spans", Text, nullable=False),
+    PrimaryKeyConstraint("version", "digest"),
 )
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
@@ -579,6 +592,36 @@ class Store:
                 db,
                 REPORT_PAGES,
                 ({"reports": reports, "path": p, "digest": d} for p, d in sorted(digests.items())),
+            )
+
+    def comparisons(self, version: str) -> dict[str, Comparison]:
+        """Sentence pairs compared by earlier runs under this diff code, by pair digest."""
+        query = text("SELECT digest, similarity, spans FROM comparisons WHERE version = :v")
+        with self.reading() as db:
+            return {
+                digest: Comparison(
+                    similarity, tuple(DiffSpan(op, text) for op, text in json.loads(spans))
+                )
+                for digest, similarity, spans in db.execute(query, {"v": version})
+            }
+
+    def save_comparisons(self, version: str, comparisons: dict[str, Comparison]) -> None:
+        """Keep new sentence comparisons; those of other diff code are dropped."""
+        with self.transaction() as db:
+            db.execute(COMPARISONS.delete().where(COMPARISONS.c.version != version))
+            upsert(
+                db,
+                COMPARISONS,
+                [
+                    {
+                        "version": version,
+                        "digest": digest,
+                        "similarity": c.similarity,
+                        "spans": json.dumps([[s.op, s.text] for s in c.spans], ensure_ascii=False),
+                    }
+                    for digest, c in sorted(comparisons.items())
+                ],
+                ("version", "digest"),
             )
 
     def snapshot(self) -> list[Fact]:

@@ -1,5 +1,5 @@
-"""Incremental report pages: a metric or release page is rendered again only when what it
-shows changed."""
+"""The incremental report: a metric or release page is rendered again only when what it shows
+changed, and a pair of sentences is diffed once."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, SEEDS
-from usrok_pipeline import pipeline, render
+from usrok_pipeline import link, pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
-from usrok_pipeline.records import SourceFile
+from usrok_pipeline.records import Comparison, DiffSpan, SourceFile
+from usrok_pipeline.store import Store
 
 TEMPLATES = PROJECT / "templates"
 ADDED = "Korea is the United States' 6th largest trading partner.\n"
@@ -95,6 +96,41 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     assert pages_of(reports) == pages_of(fresh)
+    assert (reports / "changes.json").read_bytes() == (fresh / "changes.json").read_bytes()
+
+
+def test_a_pair_of_sentences_is_compared_once() -> None:
+    before, after = "Trade rose to $1 billion.", "Trade grew to $1 billion."
+    known = {pipeline.pair_digest(before, after): Comparison(0.5, (DiffSpan("equal", "x"),))}
+    compare = pipeline.Comparisons(known)
+    assert compare(before, after) == Comparison(0.5, (DiffSpan("equal", "x"),))
+    assert compare.new == {}
+    fresh = compare(after, before)
+    assert fresh == link.compare_sentences(after, before)
+    assert fresh.similarity > link.REWORDING_MIN_SIMILARITY and fresh.spans
+    assert compare.new == {pipeline.pair_digest(after, before): fresh}
+    unlike = link.compare_sentences(before, "Exports to Korea were worth $9 billion in 2015.")
+    assert unlike.similarity < link.REWORDING_MIN_SIMILARITY and unlike.spans == ()
+
+
+def test_comparisons_are_kept_per_version_of_the_diff_code(tmp_path: Path) -> None:
+    comparison = link.compare_sentences("Trade rose to $1 billion.", "Trade grew to $1 billion.")
+    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.save_comparisons("v1", {"pair": comparison})
+        assert store.comparisons("v1") == {"pair": comparison}
+        store.save_comparisons("v2", {})
+        assert store.comparisons("v1") == {}
+
+
+def test_a_report_from_remembered_comparisons_is_the_same() -> None:
+    sources = seed_sources()
+    processed, rejected = pipeline.process(sources)
+    compare = pipeline.Comparisons({})
+    first = pipeline.build_report(processed, [], rejected, [], compare=compare)
+    assert compare.new
+    again = pipeline.Comparisons(compare.new)
+    assert pipeline.build_report(processed, [], rejected, [], compare=again) == first
+    assert again.new == {}
 
 
 def pages_of(folder: Path) -> dict[str, bytes]:
