@@ -19,7 +19,7 @@ from usrok_pipeline.pipeline import BATCH_SIZE, batches
         (1, 2, [1]),
         (15, 2, [2] * 7 + [1]),
         (15, 1, [4, 4, 4, 3]),
-        (10_000, 2, [BATCH_SIZE] * 40),
+        (10_000, 2, [BATCH_SIZE] * 20),
         (1001, 2, [126] * 7 + [119]),
     ],
 )
