@@ -19,7 +19,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """One file found in the seeds folder, as bytes with their hash."""
 
@@ -28,7 +28,7 @@ class SourceFile:
     data: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """A file set aside, with the reason a reader can act on."""
 
@@ -36,7 +36,7 @@ class Rejected:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metadata:
     """What a release says about itself, and how each field was found."""
 
@@ -48,7 +48,7 @@ class Metadata:
     encoding: str = "utf-8"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedDocument:
     """A decoded release split into front matter and body."""
 
@@ -59,7 +59,7 @@ class ParsedDocument:
     encoding: str = "utf-8"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removal:
     """A piece of boilerplate taken out of a document, and the rule that took it."""
 
@@ -67,7 +67,7 @@ class Removal:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A paragraph or a list item of a release, on one line."""
 
@@ -75,7 +75,7 @@ class Block:
     is_item: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CleanedDocument:
     """A release after the rule-based pass, before boilerplate learned from the corpus goes."""
 
@@ -87,7 +87,7 @@ class CleanedDocument:
     encoding: str = "utf-8"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NormalizedDocument:
     """A release reduced to its own words: paragraphs and list items, one per line."""
 
@@ -98,7 +98,7 @@ class NormalizedDocument:
     removed: tuple[Removal, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One quantity stated in one sentence of one release."""
 
@@ -123,7 +123,7 @@ class Fact:
         return record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProcessedDocument:
     """A normalized release with the facts extracted from it."""
 
@@ -131,7 +131,7 @@ class ProcessedDocument:
     facts: tuple[Fact, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiffSpan:
     """One run of a word diff: kept, inserted or deleted text."""
 
@@ -139,7 +139,7 @@ class DiffSpan:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactChange:
     """How one fact relates to the figure stated before it for the same metric."""
 
@@ -152,7 +152,7 @@ class FactChange:
     stale: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """How alike two sentences are, with the word diff when they are alike enough to show."""
 
@@ -160,7 +160,7 @@ class Comparison:
     spans: tuple[DiffSpan, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rewording:
     """The same recurring claim in two releases, with its wording changes."""
 
@@ -174,7 +174,7 @@ class Rewording:
     spans: tuple[DiffSpan, ...] = field(default=())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """Every statement of one recurring fact, oldest first."""
 
@@ -184,7 +184,7 @@ class Timeline:
     changes: tuple[FactChange, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VersionChange:
     """A document whose file changed since an earlier run, with the text diff."""
 
@@ -194,7 +194,7 @@ class VersionChange:
     spans: tuple[DiffSpan, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunSummary:
     """What one pipeline run did, for the command line and the flow's return value."""
 
@@ -213,7 +213,7 @@ class RunSummary:
     written: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactDelta:
     """A fact a run added or removed, against the facts the releases stated before it."""
 
@@ -221,7 +221,7 @@ class FactDelta:
     fact: Fact
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """One run that changed something, as its history shows it (no clock time: reports stay
     byte-identical for the same inputs)."""
@@ -235,7 +235,7 @@ class RunRecord:
     facts_removed: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LastRun:
     """What the latest finished run left, for deciding whether a new run has anything to do."""
 

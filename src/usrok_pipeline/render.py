@@ -193,7 +193,7 @@ def removal_summary(document: ProcessedDocument) -> list[tuple[str, int]]:
     return sorted(Counter(r.rule for r in document.document.removed).items())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A run of a document's text, with the fact it states when it is a quantity."""
 
