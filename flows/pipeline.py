@@ -85,22 +85,30 @@ class Batch(Generic[T]):
 @task(name="parse and clean", cache_policy=NO_CACHE)
 def parse_and_clean(
     batch: Batch[SourceFile], database: str, rules: str
-) -> tuple[list[CleanedDocument], list[Rejected]]:
-    """Decode, split and clean a batch of releases, and keep them in one transaction."""
+) -> tuple[dict[str, frozenset[str]], list[Rejected]]:
+    """Decode, split and clean a batch of releases and keep them in one transaction; what comes
+    back is small: the boilerplate candidates of each release, by hash."""
     parsed, refused = pipeline.parse_sources(batch.items)
-    cleaned = pipeline.first_pass(parsed)
+    cleaned = [(doc, pipeline.candidates(doc)) for doc in pipeline.first_pass(parsed)]
     with Store.open(database) as store:
         store.save_cleaned(rules, cleaned)
-    return cleaned, refused
+    return {doc.sha256: found for doc, found in cleaned}, refused
 
 
 @task(name="normalize and extract", cache_policy=NO_CACHE)
 def normalize_and_extract(
-    batch: Batch[CleanedDocument], learned: frozenset[str], key: str, database: str
+    batch: Batch[tuple[str, str]], learned: frozenset[str], key: str, database: str, rules: str
 ) -> list[ProcessedDocument]:
-    """Facts of a batch of releases, kept in the store in one transaction."""
-    processed = pipeline.extract_facts([pipeline.finish(doc, learned) for doc in batch.items])
+    """Facts of a batch of releases (name, hash), read cleaned from the store and kept there in
+    one transaction."""
     with Store.open(database) as store:
+        cleaned = store.cleaned([sha256 for _, sha256 in batch.items], rules)
+        processed = pipeline.extract_facts(
+            [
+                pipeline.finish(replace(cleaned[sha256], name=name), learned)
+                for name, sha256 in batch.items
+            ]
+        )
         store.save_processed(key, processed)
     return processed
 
@@ -159,36 +167,36 @@ class Workers:
 
 def clean_all(
     sources: list[SourceFile], settings: config.Settings, force: bool, workers: Workers
-) -> tuple[list[CleanedDocument], list[Rejected], int]:
-    """Every release cleaned: from the store when cleaned before under the same rules."""
+) -> tuple[list[tuple[str, str]], dict[str, frozenset[str]], list[Rejected], int]:
+    """Every release cleaned and kept in the store (those cleaned before under the same rules
+    are not read again): the releases that could be read (name, hash), the boilerplate
+    candidates of each by hash, the releases that could not, and how many were parsed."""
     rules = pipeline.cleaning_key()
     with Store.open(settings.database) as store:
-        cached = {} if force else store.cleaned([s.sha256 for s in sources], rules)
-    todo = [s for s in sources if s.sha256 not in cached]
+        known = {} if force else store.candidates({s.sha256 for s in sources}, rules)
+    todo = [s for s in sources if s.sha256 not in known]
     batches = pipeline.batches(todo, settings.workers)
-    done = workers.map(
-        parse_and_clean,
-        batches,
-        database=settings.database,
-        rules=rules,
-    )
-    fresh = [doc for cleaned, _ in done for doc in cleaned]
-    rejected = [failure for _, refused in done for failure in refused]
+    done = workers.map(parse_and_clean, batches, database=settings.database, rules=rules)
     # Cleaning does not depend on the file name: the same bytes under two names share it.
-    by_hash = cached | {doc.sha256: doc for doc in fresh}
-    cleaned = [replace(by_hash[s.sha256], name=s.name) for s in sources if s.sha256 in by_hash]
-    return cleaned, rejected, len(todo)
+    found = known | {sha256: c for candidates, _ in done for sha256, c in candidates.items()}
+    rejected = [failure for _, refused in done for failure in refused]
+    readable = [(s.name, s.sha256) for s in sources if s.sha256 in found]
+    return readable, found, rejected, len(todo)
 
 
 def extract_all(
-    cleaned: list[CleanedDocument], settings: config.Settings, force: bool, workers: Workers
+    readable: list[tuple[str, str]],
+    candidates: dict[str, frozenset[str]],
+    settings: config.Settings,
+    force: bool,
+    workers: Workers,
 ) -> Extracted:
     """Facts of every release; those processed before under the same rules come from the store."""
-    learned = pipeline.learn(cleaned)
+    learned = pipeline.learn(candidates[sha256] for _, sha256 in readable)
     key = pipeline.fingerprint(learned)
     with Store.open(settings.database) as store:
-        cached = {} if force else {d.name: store.cached(d.sha256, d.name, key) for d in cleaned}
-    todo = [d for d in cleaned if cached.get(d.name) is None]
+        cached = {} if force else store.processed(set(readable), key)
+    todo = [(name, sha256) for name, sha256 in readable if name not in cached]
     batches = pipeline.batches(todo, settings.workers)
     done = workers.map(
         normalize_and_extract,
@@ -196,28 +204,29 @@ def extract_all(
         learned=learned,
         key=key,
         database=settings.database,
+        rules=pipeline.cleaning_key(),
     )
-    by_name = {p.document.name: p for batch in done for p in batch}
-    by_name |= {name: p for name, p in cached.items() if p is not None}
-    return Extracted([by_name[d.name] for d in cleaned], len(todo), learned, key)
+    by_name = cached | {p.document.name: p for batch in done for p in batch}
+    return Extracted([by_name[name] for name, _ in readable], len(todo), learned, key)
 
 
 def clean_and_extract(
     sources: list[SourceFile], settings: config.Settings, force: bool
 ) -> tuple[Extracted, list[Rejected], int]:
     """Facts of every release, the releases that could not be decoded, and how many releases
-    were parsed; the cleaned releases are let go before the report is built."""
+    were parsed."""
     logger = get_run_logger()
     with Workers(settings.workers, settings.cluster) as workers:
-        cleaned, undecodable, parsed = clean_all(sources, settings, force, workers)
+        readable, candidates, undecodable, parsed = clean_all(sources, settings, force, workers)
         for failure in undecodable:
             logger.warning("set aside %s: %s", failure.name, failure.reason)
         logger.info(
             "parse: %d releases parsed, %d from the store",
             parsed,
-            len(cleaned) - parsed + len(undecodable),
+            len(readable) - parsed + len(undecodable),
         )
-        return extract_all(cleaned, settings, force, workers), undecodable, parsed
+        extracted = extract_all(readable, candidates, settings, force, workers)
+        return extracted, undecodable, parsed
 
 
 @task(name="compare with earlier runs", cache_policy=NO_CACHE)

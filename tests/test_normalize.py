@@ -104,9 +104,11 @@ def test_boilerplate_learned_from_recurring_lines() -> None:
     shared = normalize.Block("Subscribe to our newsletter", is_item=False)
     numbered = normalize.Block("Trade totaled $5 billion", is_item=False)
     docs = [[shared, numbered, normalize.Block(f"own text {i}", False)] for i in range(3)]
-    learned = normalize.learn_boilerplate(docs, rules)
+    candidates = [normalize.boilerplate_candidates(blocks, rules) for blocks in docs]
+    assert candidates[0] == frozenset({"Subscribe to our newsletter"})  # the others state numbers
+    learned = normalize.learn_boilerplate(candidates, rules)
     assert learned == frozenset({"Subscribe to our newsletter"})
-    assert normalize.learn_boilerplate(docs[:2], rules) == frozenset()
+    assert normalize.learn_boilerplate(candidates[:2], rules) == frozenset()
     text, removed = clean("Subscribe to our newsletter\n\nKept.\n", learned)
     assert (text, removed) == ("Kept.\n", ["learned"])
 

@@ -83,9 +83,9 @@ def test_processed_documents_round_trip(store_url: str) -> None:
     with Store.open(store_url) as store:
         store.save_processed("rules-1", processed)
         first = processed[0].document
-        assert store.cached(first.sha256, first.name, "rules-1") == processed[0]
-        assert store.cached(first.sha256, first.name, "rules-2") is None
-        assert store.cached(first.sha256, "copy.txt", "rules-1") is None
+        wanted = {(first.name, first.sha256), ("copy.txt", first.sha256)}
+        assert store.processed(wanted, "rules-1") == {first.name: processed[0]}
+        assert store.processed(wanted, "rules-2") == {}
 
 
 def test_old_sqlite_store_gains_the_new_columns(tmp_path: Path) -> None:

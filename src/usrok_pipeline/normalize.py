@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -177,17 +177,20 @@ def clean_blocks(parsed: ParsedDocument, rules: Rules) -> tuple[list[Block], lis
     return assemble_blocks(kept), [*removed, *removed_after]
 
 
-def learn_boilerplate(documents: Iterable[Sequence[Block]], rules: Rules) -> frozenset[str]:
-    """Blocks that recur across several documents and state no number."""
+def boilerplate_candidates(blocks: Iterable[Block], rules: Rules) -> frozenset[str]:
+    """The blocks of one document that could be shared boilerplate: short, stating no number."""
+    return frozenset(
+        block.text
+        for block in blocks
+        if len(block.text) <= rules.learned_max_chars and not DIGIT.search(block.text)
+    )
+
+
+def learn_boilerplate(candidates: Iterable[Collection[str]], rules: Rules) -> frozenset[str]:
+    """The candidates (one set per document) that recur across several documents."""
     counts: Counter[str] = Counter()
-    for blocks in documents:
-        counts.update(
-            {
-                block.text
-                for block in blocks
-                if len(block.text) <= rules.learned_max_chars and not DIGIT.search(block.text)
-            }
-        )
+    for found in candidates:
+        counts.update(found)
     return frozenset(text for text, n in counts.items() if n >= rules.learned_min_documents)
 
 

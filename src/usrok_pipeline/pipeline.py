@@ -77,9 +77,15 @@ def first_pass(parsed: Sequence[ParsedDocument]) -> list[CleanedDocument]:
     return cleaned
 
 
-def learn(cleaned: Iterable[CleanedDocument]) -> frozenset[str]:
-    """The paragraphs that recur across the corpus and state no number."""
-    return normalize.learn_boilerplate((doc.blocks for doc in cleaned), normalize.load_rules())
+def candidates(doc: CleanedDocument) -> frozenset[str]:
+    """The paragraphs of a document that could be boilerplate shared with others."""
+    return normalize.boilerplate_candidates(doc.blocks, normalize.load_rules())
+
+
+def learn(found: Iterable[frozenset[str]]) -> frozenset[str]:
+    """The paragraphs that recur across the corpus and state no number (FOUND: the
+    candidates of each document)."""
+    return normalize.learn_boilerplate(found, normalize.load_rules())
 
 
 def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
@@ -97,7 +103,7 @@ def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
 def normalize_corpus(parsed: Sequence[ParsedDocument]) -> list[NormalizedDocument]:
     """Normalize documents together, so that boilerplate shared between them is learned."""
     cleaned = first_pass(parsed)
-    learned = learn(cleaned)
+    learned = learn(candidates(doc) for doc in cleaned)
     return [finish(doc, learned) for doc in cleaned]
 
 

@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +120,7 @@ CLEANED = Table(
     Column("sha256", Text, nullable=False),
     Column("rules", Text, nullable=False),
     Column("payload", Text, nullable=False),
+    Column("candidates", Text),
     PrimaryKeyConstraint("sha256", "rules"),
 )
 RUN_FACTS = Table(
@@ -172,6 +173,7 @@ COLUMNS_ADDED = (
     ("runs", "recurring", "INTEGER"),
     ("failures", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ("run_facts", "seq", "INTEGER NOT NULL DEFAULT 0"),
+    ("cleaned", "candidates", "TEXT"),
 )
 
 
@@ -458,17 +460,18 @@ class Store:
             ).first()
         return SourceFile(name=name, sha256=row[0], data=bytes(row[1])) if row else None
 
-    def cached(self, sha256: str, name: str, fingerprint: str) -> ProcessedDocument | None:
-        """A document processed earlier from the same bytes and name under the same rules."""
+    def processed(
+        self, documents: Collection[tuple[str, str]], fingerprint: str
+    ) -> dict[str, ProcessedDocument]:
+        """Documents (name, hash) processed earlier from the same bytes and name under the
+        same rules, by name, read in one query."""
+        query = text("SELECT name, sha256, payload FROM processed WHERE fingerprint = :key")
         with self.reading() as db:
-            row = db.execute(
-                text(
-                    """SELECT payload FROM processed
-                       WHERE sha256 = :sha AND name = :name AND fingerprint = :key"""
-                ),
-                {"sha": sha256, "name": name, "key": fingerprint},
-            ).first()
-        return decode_processed(row[0]) if row else None
+            return {
+                name: decode_processed(payload)
+                for name, sha256, payload in db.execute(query, {"key": fingerprint})
+                if (name, sha256) in documents
+            }
 
     def save_processed(self, fingerprint: str, documents: Sequence[ProcessedDocument]) -> None:
         """Keep processed documents so that later runs can skip them."""
@@ -499,15 +502,39 @@ class Store:
                     found[sha256] = decode_cleaned(row[0])
         return found
 
-    def save_cleaned(self, rules: str, documents: Sequence[CleanedDocument]) -> None:
-        """Keep cleaned documents so that later runs need not parse them again."""
+    def save_cleaned(
+        self, rules: str, documents: Sequence[tuple[CleanedDocument, frozenset[str]]]
+    ) -> None:
+        """Keep cleaned documents, each with its boilerplate candidates, so that later runs
+        need not parse them again, nor read them whole to learn the shared boilerplate."""
         with self.transaction() as db:
             upsert(
                 db,
                 CLEANED,
-                [{"sha256": d.sha256, "rules": rules, "payload": encode(d)} for d in documents],
+                [
+                    {
+                        "sha256": d.sha256,
+                        "rules": rules,
+                        "payload": encode(d),
+                        "candidates": json.dumps(sorted(found), ensure_ascii=False),
+                    }
+                    for d, found in documents
+                ],
                 ("sha256", "rules"),
             )
+
+    def candidates(self, hashes: Collection[str], rules: str) -> dict[str, frozenset[str]]:
+        """The boilerplate candidates of documents cleaned earlier under the same rules."""
+        query = text(
+            """SELECT sha256, candidates FROM cleaned
+               WHERE rules = :rules AND candidates IS NOT NULL"""
+        )
+        with self.reading() as db:
+            return {
+                sha256: frozenset(json.loads(found))
+                for sha256, found in db.execute(query, {"rules": rules})
+                if sha256 in hashes
+            }
 
     def finish_run(
         self,
