@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import pickle
 import sys
-from collections.abc import Iterable
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
@@ -98,7 +100,7 @@ def parse_and_clean(
 @task(name="normalize and extract", cache_policy=NO_CACHE)
 def normalize_and_extract(
     batch: Batch[tuple[str, str]], learned: frozenset[str], key: str, database: str, rules: str
-) -> list[ProcessedDocument]:
+) -> Packed[list[ProcessedDocument]]:
     """Facts of a batch of releases (name, hash), read cleaned from the store and kept there in
     one transaction."""
     with Store.open(database) as store:
@@ -110,7 +112,33 @@ def normalize_and_extract(
             ]
         )
         store.save_processed(key, processed)
-    return processed
+    return Packed(processed)
+
+
+class Packed(Generic[T]):
+    """A task's result as pickled bytes, unpacked once in the flow. Prefect's process pool
+    unpickles a result twice, in the thread that also hands work to the worker processes:
+    with a batch's releases in it, the workers waited for that thread."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, value: T) -> None:
+        self.data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def unpack(self) -> T:
+        """The value packed."""
+        return cast(T, pickle.loads(self.data))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while many records are read that all live on: the collector
+    would walk them again and again (it made reading them three times slower)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def large(value: T) -> T:
@@ -194,7 +222,7 @@ def extract_all(
     """Facts of every release; those processed before under the same rules come from the store."""
     learned = pipeline.learn(candidates[sha256] for _, sha256 in readable)
     key = pipeline.fingerprint(learned)
-    with Store.open(settings.database) as store:
+    with Store.open(settings.database) as store, collector_paused():
         cached = {} if force else store.processed(set(readable), key)
     todo = [(name, sha256) for name, sha256 in readable if name not in cached]
     batches = pipeline.batches(todo, settings.workers)
@@ -206,7 +234,8 @@ def extract_all(
         database=settings.database,
         rules=pipeline.cleaning_key(),
     )
-    by_name = cached | {p.document.name: p for batch in done for p in batch}
+    with collector_paused():
+        by_name = cached | {p.document.name: p for packed in done for p in packed.unpack()}
     return Extracted([by_name[name] for name, _ in readable], len(todo), learned, key)
 
 
