@@ -6,7 +6,7 @@ import gc
 import os
 import pickle
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +25,7 @@ from prefect.artifacts import (  # noqa: E402
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
@@ -182,6 +183,15 @@ class Workers:
             self.pool = self.started.enter_context(pool)
         return self.pool
 
+    def start(
+        self, work: Task[..., R], batches: list[list[T]], **shared: object
+    ) -> list[PrefectFuture[R]] | None:
+        """The task submitted once per batch to the worker processes of this machine, when
+        they run (it writes files here); None when there are none."""
+        if not isinstance(self.pool, ProcessPoolTaskRunner) or not batches:
+            return None
+        return [self.pool.submit(work, {"batch": Batch(batch), **shared}) for batch in batches]
+
     def map(self, work: Task[..., R], batches: list[list[T]], **shared: object) -> list[R]:
         """The task's results, one per batch, in batch order."""
         calls = [{"batch": Batch(batch), **shared} for batch in batches]
@@ -240,22 +250,20 @@ def extract_all(
 
 
 def clean_and_extract(
-    sources: list[SourceFile], settings: config.Settings, force: bool
+    sources: list[SourceFile], settings: config.Settings, force: bool, workers: Workers
 ) -> tuple[Extracted, list[Rejected], int]:
     """Facts of every release, the releases that could not be decoded, and how many releases
     were parsed."""
     logger = get_run_logger()
-    with Workers(settings.workers, settings.cluster) as workers:
-        readable, candidates, undecodable, parsed = clean_all(sources, settings, force, workers)
-        for failure in undecodable:
-            logger.warning("set aside %s: %s", failure.name, failure.reason)
-        logger.info(
-            "parse: %d releases parsed, %d from the store",
-            parsed,
-            len(readable) - parsed + len(undecodable),
-        )
-        extracted = extract_all(readable, candidates, settings, force, workers)
-        return extracted, undecodable, parsed
+    readable, candidates, undecodable, parsed = clean_all(sources, settings, force, workers)
+    for failure in undecodable:
+        logger.warning("set aside %s: %s", failure.name, failure.reason)
+    logger.info(
+        "parse: %d releases parsed, %d from the store",
+        parsed,
+        len(readable) - parsed + len(undecodable),
+    )
+    return extract_all(readable, candidates, settings, force, workers), undecodable, parsed
 
 
 @task(name="compare with earlier runs", cache_policy=NO_CACHE)
@@ -282,6 +290,50 @@ def compare(
     return pipeline.version_changes(pairs, extracted.learned), withdrawn, deltas
 
 
+@dataclass(frozen=True)
+class PagePlan:
+    """What the metric and release pages of a run are rendered from, and which need it."""
+
+    digests: dict[str, str]
+    unchanged: frozenset[str]
+    pages: frozenset[str]
+    releases: list[tuple[str, str]]
+
+
+@task(name="plan pages", cache_policy=NO_CACHE)
+def plan_pages(extracted: Extracted, code: str, reports: Path, database: str) -> PagePlan:
+    """The pages whose inputs changed since they were written, and the releases with such a
+    page (name, hash). The digests of those pages are dropped first: should the run stop
+    halfway, none of them is taken for up to date by a later run."""
+    tracked = pipeline.tracked(extracted.processed)
+    digests = render.page_digests(extracted.processed, tracked, code + extracted.fingerprint)
+    with Store.open(database) as store:
+        unchanged = render.unchanged_pages(reports, digests, store.page_digests(str(reports)))
+        store.save_page_digests(str(reports), {path: digests[path] for path in unchanged})
+    releases = [
+        (p.document.name, p.document.sha256)
+        for p in extracted.processed
+        if not render.release_pages(p.document.name) <= unchanged
+    ]
+    return PagePlan(digests, frozenset(unchanged), frozenset(tracked), releases)
+
+
+@task(name="render releases", cache_policy=NO_CACHE)
+def render_releases(
+    batch: Batch[tuple[str, str]],
+    key: str,
+    pages: frozenset[str],
+    templates: Path,
+    reports: Path,
+    database: str,
+) -> list[str]:
+    """Write the pages of a batch of releases (name, hash), read processed from the store."""
+    with Store.open(database) as store, collector_paused():
+        processed = store.processed(set(batch.items), key)
+    documents = [processed[name] for name, _ in batch.items]
+    return render.write_files(reports, render.document_pages(documents, pages, templates))
+
+
 @task(name="link and render", cache_policy=NO_CACHE)
 def link_and_render(
     extracted: Extracted,
@@ -292,29 +344,33 @@ def link_and_render(
     deltas: list[FactDelta],
     templates: Path,
     reports: Path,
-    code: str,
     database: str,
+    unchanged: frozenset[str],
+    releases_elsewhere: bool,
 ) -> tuple[list[str], int]:
-    """Link facts across releases, render the reports and write the files that changed; a
-    metric or release page whose inputs are those it was last written from is not rendered."""
+    """Link facts across releases, render the reports and write the files that changed; the
+    metric and release pages in UNCHANGED are not rendered, nor, when worker processes write
+    them, any release page. Pages no longer produced are removed later, once every page is
+    written."""
     version = pipeline.comparison_key()
     with Store.open(database) as store:
         compare = pipeline.Comparisons(store.comparisons(version))
     report = pipeline.build_report(
         extracted.processed, versions, rejected, withdrawn, history, deltas, compare
     )
-    digests = render.page_digests(report, code + extracted.fingerprint)
     with Store.open(database) as store:
         store.save_comparisons(version, compare.new)
-        unchanged = render.unchanged_pages(reports, digests, store.page_digests(str(reports)))
-        # Pages about to be written lose their digest first: should the run stop halfway,
-        # none of them is taken for up to date by a later run.
-        store.save_page_digests(str(reports), {path: digests[path] for path in unchanged})
-    pages = render.render_pages(report, templates, unchanged)
-    written = render.write_reports(reports, pages, kept=unchanged)
-    with Store.open(database) as store:
-        store.save_page_digests(str(reports), digests)
-    return written, len(report.timelines)
+    if releases_elsewhere:
+        pages = render.summary_pages(report, templates, unchanged)
+    else:
+        pages = render.render_pages(report, templates, unchanged)
+    return render.write_files(reports, pages), len(report.timelines)
+
+
+@task(name="remove stale pages", cache_policy=NO_CACHE)
+def remove_stale_pages(reports: Path, pages: Collection[str]) -> list[str]:
+    """Remove the metric and release pages the report no longer has."""
+    return render.remove_stale_pages(reports, pages)
 
 
 @task(name="finish run", cache_policy=NO_CACHE)
@@ -328,9 +384,11 @@ def finish(
     extracted: Extracted | None,
     sources: list[SourceFile],
     outcome: tuple[str, str, int, int] | None,
+    pages: dict[str, str] | None = None,
 ) -> None:
     """Record, in one transaction, how the run ended: the versions it read, the facts now
-    stated and what changed. A run that does not get here leaves no results behind."""
+    stated, what changed and what the report pages were rendered from. A run that does not
+    get here leaves no results behind."""
     with Store.open(database) as store:
         store.finish_run(
             run_id,
@@ -342,6 +400,7 @@ def finish(
             extracted.processed if extracted else None,
             sources,
             outcome,
+            pages,
         )
 
 
@@ -452,39 +511,57 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
     extracted: Extracted | None = None
     deltas: list[FactDelta] = []
     try:
-        extracted, undecodable, parsed = clean_and_extract(sources, settings, force)
-        failed += undecodable
-        facts = sum(len(p.facts) for p in extracted.processed)
-        logger.info(
-            "extract: %d releases processed, %d from the store, %d facts",
-            extracted.fresh,
-            len(extracted.processed) - extracted.fresh,
-            facts,
-        )
-        versions, withdrawn, deltas = compare(large(extracted), large(inventory), settings.database)
-        logger.info(
-            "compare: %d facts added, %d removed",
-            sum(d.change == "added" for d in deltas),
-            sum(d.change == "removed" for d in deltas),
-        )
-        status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
-        with Store.open(settings.database) as store:
-            record = pipeline.run_record(number, files, len(failed), deltas)
-            history, shown = pipeline.history_to_show(
-                store.history(), record, deltas, store.latest_deltas
+        with Workers(settings.workers, settings.cluster) as workers:
+            extracted, undecodable, parsed = clean_and_extract(sources, settings, force, workers)
+            failed += undecodable
+            facts = sum(len(p.facts) for p in extracted.processed)
+            logger.info(
+                "extract: %d releases processed, %d from the store, %d facts",
+                extracted.fresh,
+                len(extracted.processed) - extracted.fresh,
+                facts,
             )
-        written, recurring = link_and_render(
-            large(extracted),
-            large(versions),
-            large(failed),
-            large(withdrawn),
-            large(history),
-            large(shown),
-            settings.templates,
-            settings.reports,
-            code,
-            settings.database,
-        )
+            versions, withdrawn, deltas = compare(
+                large(extracted), large(inventory), settings.database
+            )
+            logger.info(
+                "compare: %d facts added, %d removed",
+                sum(d.change == "added" for d in deltas),
+                sum(d.change == "removed" for d in deltas),
+            )
+            status = pipeline.run_status(len(sources) + len(unreadable), len(failed))
+            with Store.open(settings.database) as store:
+                record = pipeline.run_record(number, files, len(failed), deltas)
+                history, shown = pipeline.history_to_show(
+                    store.history(), record, deltas, store.latest_deltas
+                )
+            plan = plan_pages(large(extracted), code, settings.reports, settings.database)
+            # Release pages need no linking: worker processes, when they run, write them
+            # meanwhile.
+            elsewhere = workers.start(
+                render_releases,
+                pipeline.batches(plan.releases, settings.workers),
+                key=extracted.fingerprint,
+                pages=plan.pages,
+                templates=settings.templates,
+                reports=settings.reports,
+                database=settings.database,
+            )
+            written, recurring = link_and_render(
+                large(extracted),
+                large(versions),
+                large(failed),
+                large(withdrawn),
+                large(history),
+                large(shown),
+                settings.templates,
+                settings.reports,
+                settings.database,
+                large(plan.unchanged),
+                elsewhere is not None,
+            )
+            written += [path for future in elsewhere or [] for path in future.result()]
+            written = sorted(written + remove_stale_pages(settings.reports, large(plan.digests)))
         logger.info(
             "report: %d recurring facts, %d files written to %s",
             recurring,
@@ -514,6 +591,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         large(extracted),
         large(sources),
         (code, str(settings.reports), facts, recurring),
+        large(plan.digests),
     )
     publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:

@@ -49,3 +49,4 @@ def test_worker_processes_write_what_one_process_writes(
 
     assert pooled.processed == pooled.parsed == 10
     assert files(tmp_path / "pooled") == files(tmp_path / "alone")
+    assert set(pooled.written) == set(files(tmp_path / "pooled"))  # release pages included

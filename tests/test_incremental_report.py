@@ -28,14 +28,18 @@ def report_of(sources: list[SourceFile]) -> render.Report:
     return pipeline.build_report(processed, [], rejected, [])
 
 
+def digests(report: render.Report, version: str) -> dict[str, str]:
+    return render.page_digests(report.documents, pipeline.tracked(report.documents), version)
+
+
 def source(name: str, text: str) -> SourceFile:
     return SourceFile(name, sha256_of(text.encode()), text.encode())
 
 
 def test_a_new_release_changes_its_pages_and_the_metrics_it_states_only() -> None:
-    before = render.page_digests(report_of(seed_sources()), "v1")
+    before = digests(report_of(seed_sources()), "v1")
     report = report_of([*seed_sources(), source("010_added.txt", ADDED)])
-    after = render.page_digests(report, "v1")
+    after = digests(report, "v1")
     changed = {path for path, digest in after.items() if before.get(path) != digest}
     rank = next(
         f.key for p in report.documents for f in p.facts if p.document.name == "010_added.txt"
@@ -50,21 +54,21 @@ def test_a_new_release_changes_its_pages_and_the_metrics_it_states_only() -> Non
 
 def test_a_new_version_of_the_code_or_the_facts_changes_every_page() -> None:
     report = report_of(seed_sources())
-    before, after = render.page_digests(report, "v1"), render.page_digests(report, "v2")
+    before, after = digests(report, "v1"), digests(report, "v2")
     assert before.keys() == after.keys()
     assert not any(before[path] == after[path] for path in before)
-    assert render.page_digests(report, "v1") == before
+    assert digests(report, "v1") == before
 
 
 def test_unchanged_pages_are_neither_rendered_nor_removed(tmp_path: Path) -> None:
     report = report_of(seed_sources())
-    digests = render.page_digests(report, "v1")
+    pages = digests(report, "v1")
     render.write_reports(tmp_path, render.render_pages(report, TEMPLATES))
-    kept = next(path for path in digests if path.startswith("documents/"))
+    kept = next(path for path in pages if path.startswith("documents/"))
     (tmp_path / kept).write_text("as it was")
-    missing = next(path for path in digests if path.startswith("metrics/"))
+    missing = next(path for path in pages if path.startswith("metrics/"))
     (tmp_path / missing).unlink()
-    unchanged = render.unchanged_pages(tmp_path, digests, digests)
+    unchanged = render.unchanged_pages(tmp_path, pages, pages)
     assert kept in unchanged
     assert missing not in unchanged
     rendered = dict(render.render_pages(report, TEMPLATES, unchanged))

@@ -180,6 +180,11 @@ def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta
     return sorted(deltas, key=lambda d: (d.fact.document, d.fact.start, d.change, d.fact.mention))
 
 
+def tracked(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]]:
+    """The facts of each key with a page of its own, as linking will group them."""
+    return link.tracked_keys(sorted(documents, key=lambda p: p.document.name))
+
+
 def comparison_key() -> str:
     """What comparing two sentences depends on besides them: the diff code and the threshold
     of a rewording."""

@@ -321,24 +321,31 @@ def document_page(name: str, kind: str) -> str:
     return f"documents/{slug(name.rsplit('.', 1)[0])}.{kind}"
 
 
-def page_digests(report: Report, version: str) -> dict[str, str]:
+def page_digests(
+    documents: Sequence[ProcessedDocument], tracked: Mapping[str, Sequence[Fact]], version: str
+) -> dict[str, str]:
     """A digest of what each metric and release page shows, so that a run renders again only
-    the pages whose inputs changed. VERSION stands for what every page depends on: the code,
-    templates and rules, and what a release's facts were extracted under; a release is then
-    known by its name and hash, and a metric page by the releases that state it."""
-    hashes = {p.document.name: p.document.sha256 for p in report.documents}
-    pages = {t.key for t in report.timelines}
+    the pages whose inputs changed (TRACKED: the facts of each key with a page of its own).
+    VERSION stands for what every page depends on: the code, templates and rules, and what a
+    release's facts were extracted under; a release is then known by its name and hash, and a
+    metric page by the releases that state it."""
+    hashes = {p.document.name: p.document.sha256 for p in documents}
     digests: dict[str, str] = {}
-    for timeline in report.timelines:
-        sources = sorted({c.fact.document for c in timeline.changes})
-        digest = content_digest(version, timeline.key, *(f"{n}\0{hashes.get(n)}" for n in sources))
-        digests |= {metric_page(timeline.key, kind): digest for kind in PAGE_KINDS}
-    for processed in report.documents:
+    for key, facts in tracked.items():
+        sources = sorted({fact.document for fact in facts})
+        digest = content_digest(version, key, *(f"{n}\0{hashes.get(n)}" for n in sources))
+        digests |= {metric_page(key, kind): digest for kind in PAGE_KINDS}
+    for processed in documents:
         name = processed.document.name
-        linked = sorted({fact.key for fact in processed.facts} & pages)
+        linked = sorted({fact.key for fact in processed.facts if fact.key in tracked})
         digest = content_digest(version, name, processed.document.sha256, *linked)
         digests |= {document_page(name, kind): digest for kind in PAGE_KINDS}
     return digests
+
+
+def release_pages(name: str) -> set[str]:
+    """Every page of one release."""
+    return {document_page(name, kind) for kind in PAGE_KINDS}
 
 
 def unchanged_pages(
@@ -366,6 +373,15 @@ def render_pages(
     """Every report file as (path inside the report folder, its text in pieces), one at a
     time, so that a large report is never held whole in memory; the metric and release pages
     in UNCHANGED are left out (they are on disk as they would be rendered)."""
+    yield from summary_pages(report, templates, unchanged)
+    pages = {timeline.key for timeline in report.timelines}
+    yield from document_pages(report.documents, pages, templates, unchanged)
+
+
+def summary_pages(
+    report: Report, templates: Path, unchanged: AbstractSet[str] = frozenset()
+) -> Iterator[tuple[str, Iterable[str]]]:
+    """The report files but the release pages, as render_pages gives them."""
     env = environment(templates)
     variables = context(report)
     nested = variables | {"root": "../"}
@@ -383,11 +399,27 @@ def render_pages(
         page_vars = nested | {"t": timeline, "chart": chart_svg(timeline)}
         for kind, path in paths.items():
             yield path, (env.get_template(f"metric.{kind}.j2").render(page_vars),)
-    for processed in report.documents:
-        paths = {kind: document_page(processed.document.name, kind) for kind in PAGE_KINDS}
-        if set(paths.values()) <= unchanged:
+
+
+def document_pages(
+    documents: Iterable[ProcessedDocument],
+    pages: AbstractSet[str],
+    templates: Path,
+    unchanged: AbstractSet[str] = frozenset(),
+) -> Iterator[tuple[str, Iterable[str]]]:
+    """The page of each release but those in UNCHANGED (PAGES: the keys with a page of their
+    own, which the release's facts link to); a release page needs no other release."""
+    env = environment(templates)
+    for processed in documents:
+        if release_pages(processed.document.name) <= unchanged:
             continue
-        page_vars = nested | {"p": processed, "blocks": highlighted(processed)}
+        paths = {kind: document_page(processed.document.name, kind) for kind in PAGE_KINDS}
+        page_vars = {
+            "p": processed,
+            "blocks": highlighted(processed),
+            "pages": pages,
+            "root": "../",
+        }
         for kind, path in paths.items():
             yield path, (env.get_template(f"document.{kind}.j2").render(page_vars),)
 
@@ -431,20 +463,36 @@ def write_reports(
 ) -> list[str]:
     """Write report files whose content changed and remove pages neither produced nor KEPT;
     return the paths written or removed, sorted."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[str] = []
     produced: set[str] = set(kept)
-    for name, pieces in files:
-        produced.add(name)
-        if write_if_changed(folder / name, pieces):
-            written.append(name)
+    written = write_files(folder, noted(files, produced))
+    return sorted(written + remove_stale_pages(folder, produced))
+
+
+def remove_stale_pages(folder: Path, pages: Collection[str]) -> list[str]:
+    """Remove the metric and release pages not among PAGES; return their paths."""
+    removed: list[str] = []
     for subfolder in PAGE_FOLDERS:
         for path in sorted((folder / subfolder).glob("*")):
             name = f"{subfolder}/{path.name}"
-            if path.is_file() and name not in produced:
+            if path.is_file() and name not in pages:
                 path.unlink()
-                written.append(name)
-    return sorted(written)
+                removed.append(name)
+    return removed
+
+
+def noted(
+    files: Iterable[tuple[str, Iterable[str]]], names: set[str]
+) -> Iterator[tuple[str, Iterable[str]]]:
+    """The files as they are, their names added to NAMES as they pass."""
+    for name, pieces in files:
+        names.add(name)
+        yield name, pieces
+
+
+def write_files(folder: Path, files: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+    """Write the files whose content changed; return the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [name for name, pieces in files if write_if_changed(folder / name, pieces)]
 
 
 def delta_rows(deltas: Sequence[FactDelta]) -> list[dict[str, str]]:

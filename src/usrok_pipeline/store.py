@@ -32,6 +32,7 @@ from sqlalchemy import (
     event,
     inspect,
     make_url,
+    select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,6 +61,7 @@ FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
 OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError)
 INSERT_CHUNK = 1000
+NAMES_PER_QUERY = 1000
 METADATA = MetaData()
 RUNS = Table(
     "runs",
@@ -361,6 +363,16 @@ def record_sources(
         )
 
 
+def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) -> None:
+    """What the pages of a report folder were rendered from, inside the caller's transaction."""
+    db.execute(REPORT_PAGES.delete().where(REPORT_PAGES.c.reports == reports))
+    insert_rows(
+        db,
+        REPORT_PAGES,
+        ({"reports": reports, "path": p, "digest": d} for p, d in sorted(digests.items())),
+    )
+
+
 class Store:
     """The state database; every write happens inside a transaction."""
 
@@ -464,14 +476,21 @@ class Store:
         self, documents: Collection[tuple[str, str]], fingerprint: str
     ) -> dict[str, ProcessedDocument]:
         """Documents (name, hash) processed earlier from the same bytes and name under the
-        same rules, by name, read in one query."""
-        query = text("SELECT name, sha256, payload FROM processed WHERE fingerprint = :key")
+        same rules, by name, read a thousand names a query."""
+        names = sorted({name for name, _ in documents})
+        found: dict[str, ProcessedDocument] = {}
         with self.reading() as db:
-            return {
-                name: decode_processed(payload)
-                for name, sha256, payload in db.execute(query, {"key": fingerprint})
-                if (name, sha256) in documents
-            }
+            for start in range(0, len(names), NAMES_PER_QUERY):
+                query = select(PROCESSED.c.name, PROCESSED.c.sha256, PROCESSED.c.payload).where(
+                    PROCESSED.c.fingerprint == fingerprint,
+                    PROCESSED.c.name.in_(names[start : start + NAMES_PER_QUERY]),
+                )
+                found |= {
+                    name: decode_processed(payload)
+                    for name, sha256, payload in db.execute(query)
+                    if (name, sha256) in documents
+                }
+        return found
 
     def save_processed(self, fingerprint: str, documents: Sequence[ProcessedDocument]) -> None:
         """Keep processed documents so that later runs can skip them."""
@@ -547,12 +566,16 @@ class Store:
         current: Sequence[ProcessedDocument] | None = None,
         sources: Sequence[SourceFile] = (),
         outcome: tuple[str, str, int, int] | None = None,
+        pages: dict[str, str] | None = None,
     ) -> None:
         """Record how a run ended: the files it could not use, the facts it changed and, when
-        it produced them, the facts now stated (what the next run is compared with)."""
+        it produced them, the facts now stated (what the next run is compared with) and what
+        the pages of its report were rendered from."""
         added = sum(1 for d in deltas if d.change == "added")
         code, reports, facts, recurring = outcome or (None, None, None, None)
         with self.transaction() as db:
+            if pages is not None and reports is not None:
+                replace_page_digests(db, reports, pages)
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
                 db.execute(SNAPSHOT.delete())
@@ -614,12 +637,7 @@ class Store:
     def save_page_digests(self, reports: str, digests: dict[str, str]) -> None:
         """Replace, in one transaction, what the pages of a report folder were rendered from."""
         with self.transaction() as db:
-            db.execute(REPORT_PAGES.delete().where(REPORT_PAGES.c.reports == reports))
-            insert_rows(
-                db,
-                REPORT_PAGES,
-                ({"reports": reports, "path": p, "digest": d} for p, d in sorted(digests.items())),
-            )
+            replace_page_digests(db, reports, digests)
 
     def comparisons(self, version: str) -> dict[str, Comparison]:
         """Sentence pairs compared by earlier runs under this diff code, by pair digest."""
