@@ -126,9 +126,10 @@ class Packed(Generic[T]):
     def __init__(self, value: T) -> None:
         self.data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def unpack(self) -> T:
-        """The value packed."""
-        return cast(T, pickle.loads(self.data))
+    def take(self) -> T:
+        """The value packed; the bytes are let go at once, as a run holds many batches."""
+        data, self.data = self.data, b""
+        return cast(T, pickle.loads(data))
 
 
 @contextmanager
@@ -245,7 +246,7 @@ def extract_all(
         rules=pipeline.cleaning_key(),
     )
     with collector_paused():
-        by_name = cached | {p.document.name: p for packed in done for p in packed.unpack()}
+        by_name = cached | {p.document.name: p for packed in done for p in packed.take()}
     return Extracted([by_name[name] for name, _ in readable], len(todo), learned, key)
 
 
