@@ -273,21 +273,31 @@ def compare(
 ) -> tuple[list[VersionChange], list[str], list[FactDelta]]:
     """Text diffs against previous versions, withdrawn documents, and the facts that changed."""
     rules = pipeline.cleaning_key()
+    current = {p.document.name: p.document.sha256 for p in extracted.processed}
     with Store.open(database) as store:
         pairs: list[tuple[CleanedDocument, NormalizedDocument]] = []
+        previous = store.previous_versions(current)
         for processed in extracted.processed:
             doc = processed.document
-            previous = store.previous_version(doc.name, doc.sha256)
-            if previous is None:
+            if doc.name not in previous:
                 continue
-            cached = store.cleaned([previous.sha256], rules).get(previous.sha256)
-            old = [cached] if cached else pipeline.first_pass(pipeline.parse_sources([previous])[0])
+            earlier = previous[doc.name]
+            cached = store.cleaned([earlier.sha256], rules).get(earlier.sha256)
+            old = [cached] if cached else pipeline.first_pass(pipeline.parse_sources([earlier])[0])
             pairs.extend((o, doc) for o in old)
-        present = {p.document.name for p in extracted.processed}
-        withdrawn = sorted((set(store.withdrawn()) | set(inventory.removed)) - present)
-        deltas = pipeline.fact_deltas(
-            store.snapshot(), (f for p in extracted.processed for f in p.facts)
-        )
+        withdrawn = sorted((set(store.withdrawn()) | set(inventory.removed)) - set(current))
+        # The same bytes under the same fingerprint state the same facts as last time.
+        stated = store.versions_in_snapshot()
+        changed = [
+            p
+            for p in extracted.processed
+            if stated.get(p.document.name) != (p.document.sha256, extracted.fingerprint)
+        ]
+        names = {p.document.name for p in changed} | (set(stated) - set(current))
+        with collector_paused():
+            deltas = pipeline.fact_deltas(
+                store.snapshot(names), (f for p in changed for f in p.facts)
+            )
     return pipeline.version_changes(pairs, extracted.learned), withdrawn, deltas
 
 

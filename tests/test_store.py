@@ -48,8 +48,8 @@ def test_inventory_across_runs(store_url: str) -> None:
         store.finish_run(run, inventory, [Rejected("d.txt", "empty")], "completed with failures")
 
         assert store.withdrawn() == ["b.txt"]
-        previous = store.previous_version("a.txt", second[0].sha256)
-        assert previous is not None and previous.data == b"A"
+        previous = store.previous_versions({"a.txt": second[0].sha256, "c.txt": second[1].sha256})
+        assert list(previous) == ["a.txt"] and previous["a.txt"].data == b"A"
         assert [(r["new"], r["changed"], r["removed"], r["failed"]) for r in store.runs()] == [
             (2, 0, 0, 0),
             (1, 1, 1, 1),
@@ -86,6 +86,32 @@ def test_processed_documents_round_trip(store_url: str) -> None:
         wanted = {(first.name, first.sha256), ("copy.txt", first.sha256)}
         assert store.processed(wanted, "rules-1") == {first.name: processed[0]}
         assert store.processed(wanted, "rules-2") == {}
+
+
+def test_the_snapshot_rewrites_only_the_documents_that_changed(store_url: str) -> None:
+    first = [src("a.txt", "Trade was $1 billion in 2020.\n"), src("b.txt", "Over 5,000 jobs.\n")]
+    second = [src("a.txt", "Trade was $2 billion in 2021.\n"), first[1]]
+    with Store.open(store_url) as store:
+        for sources, key in ((first, "rules-1"), (second, "rules-1"), (second, "rules-2")):
+            processed, _ = pipeline.process(sources)
+            run = store.begin_run("seeds")
+            inventory = store.inventory(sources)
+            store.finish_run(run, inventory, [], "completed", (), key, processed, sources)
+            assert store.versions_in_snapshot() == {s.name: (s.sha256, key) for s in sources}
+            assert store.snapshot() == [f for p in processed for f in p.facts]
+            assert store.snapshot(["b.txt"]) == list(processed[1].facts)
+        processed, _ = pipeline.process(second[:1])
+        store.finish_run(
+            store.begin_run("seeds"),
+            inventory,
+            [],
+            "completed",
+            (),
+            "rules-2",
+            processed,
+            second[:1],
+        )
+        assert list(store.versions_in_snapshot()) == ["a.txt"]
 
 
 def test_old_sqlite_store_gains_the_new_columns(tmp_path: Path) -> None:

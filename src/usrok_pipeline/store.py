@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +138,8 @@ SNAPSHOT = Table(
     METADATA,
     Column("name", Text, primary_key=True),
     Column("facts", Text, nullable=False),
+    Column("sha256", Text),
+    Column("fingerprint", Text),
 )
 PROCESSED = Table(
     "processed",
@@ -176,6 +178,8 @@ COLUMNS_ADDED = (
     ("failures", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ("run_facts", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ("cleaned", "candidates", "TEXT"),
+    ("snapshot", "sha256", "TEXT"),
+    ("snapshot", "fingerprint", "TEXT"),
 )
 
 
@@ -363,6 +367,42 @@ def record_sources(
         )
 
 
+def snapshot_versions(db: Connection) -> dict[str, tuple[str | None, str | None]]:
+    """The hash and extraction fingerprint of each document of the snapshot, by name."""
+    rows = db.execute(select(SNAPSHOT.c.name, SNAPSHOT.c.sha256, SNAPSHOT.c.fingerprint))
+    return {name: (sha256, fingerprint) for name, sha256, fingerprint in rows}
+
+
+def replace_snapshot(
+    db: Connection, current: Sequence[ProcessedDocument], fingerprint: str | None
+) -> None:
+    """Make the snapshot the facts of CURRENT, rewriting only the documents whose bytes or
+    extraction changed (the same bytes under the same fingerprint give the same facts)."""
+    before = snapshot_versions(db)
+    changed = [
+        p for p in current if before.get(p.document.name) != (p.document.sha256, fingerprint)
+    ]
+    removed = set(before) - {p.document.name for p in current}
+    stale = sorted(removed | {p.document.name for p in changed})
+    for start in range(0, len(stale), NAMES_PER_QUERY):
+        db.execute(
+            SNAPSHOT.delete().where(SNAPSHOT.c.name.in_(stale[start : start + NAMES_PER_QUERY]))
+        )
+    insert_rows(
+        db,
+        SNAPSHOT,
+        (
+            {
+                "name": p.document.name,
+                "facts": json.dumps([plain(f) for f in p.facts], sort_keys=True),
+                "sha256": p.document.sha256,
+                "fingerprint": fingerprint,
+            }
+            for p in changed
+        ),
+    )
+
+
 def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) -> None:
     """What the pages of a report folder were rendered from, inside the caller's transaction."""
     db.execute(REPORT_PAGES.delete().where(REPORT_PAGES.c.reports == reports))
@@ -460,17 +500,25 @@ class Store:
             )
             return [name for (name,) in rows]
 
-    def previous_version(self, name: str, sha256: str) -> SourceFile | None:
-        """The version of a document stored just before the one with this hash."""
+    def previous_versions(self, current: Mapping[str, str]) -> dict[str, SourceFile]:
+        """For each document (name: hash), the version stored just before the one with this
+        hash, when there is one; only the versions found are read whole."""
+        latest: dict[str, tuple[int, int, str]] = {}
         with self.reading() as db:
-            row = db.execute(
-                text(
-                    """SELECT sha256, content FROM versions WHERE name = :name AND sha256 != :sha
-                       ORDER BY run_id DESC, id DESC LIMIT 1"""
-                ),
-                {"name": name, "sha": sha256},
-            ).first()
-        return SourceFile(name=name, sha256=row[0], data=bytes(row[1])) if row else None
+            for name, sha256, run_id, row_id in db.execute(
+                text("SELECT name, sha256, run_id, id FROM versions")
+            ):
+                if name in current and sha256 != current[name]:
+                    latest[name] = max(
+                        latest.get(name, (run_id, row_id, sha256)), (run_id, row_id, sha256)
+                    )
+            query = text("SELECT content FROM versions WHERE id = :id")
+            return {
+                name: SourceFile(
+                    name, sha256, bytes(db.execute(query, {"id": row_id}).scalar_one())
+                )
+                for name, (_, row_id, sha256) in sorted(latest.items())
+            }
 
     def processed(
         self, documents: Collection[tuple[str, str]], fingerprint: str
@@ -578,18 +626,7 @@ class Store:
                 replace_page_digests(db, reports, pages)
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
-                db.execute(SNAPSHOT.delete())
-                insert_rows(
-                    db,
-                    SNAPSHOT,
-                    (
-                        {
-                            "name": p.document.name,
-                            "facts": json.dumps([plain(f) for f in p.facts], sort_keys=True),
-                        }
-                        for p in current
-                    ),
-                )
+                replace_snapshot(db, current, fingerprint)
             insert_rows(
                 db,
                 FAILURES,
@@ -669,11 +706,29 @@ class Store:
                 ("version", "digest"),
             )
 
-    def snapshot(self) -> list[Fact]:
-        """The facts stated after the last run that produced facts."""
+    def snapshot(self, names: Collection[str] | None = None) -> list[Fact]:
+        """The facts stated after the last run that produced facts: of every document, or of
+        the documents named."""
         with self.reading() as db:
-            rows = db.execute(text("SELECT facts FROM snapshot ORDER BY name"))
-            return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
+            if names is None:
+                rows = list(db.execute(select(SNAPSHOT.c.facts).order_by(SNAPSHOT.c.name)))
+            else:
+                wanted = sorted(names)
+                rows = [
+                    row
+                    for start in range(0, len(wanted), NAMES_PER_QUERY)
+                    for row in db.execute(
+                        select(SNAPSHOT.c.facts)
+                        .where(SNAPSHOT.c.name.in_(wanted[start : start + NAMES_PER_QUERY]))
+                        .order_by(SNAPSHOT.c.name)
+                    )
+                ]
+        return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
+
+    def versions_in_snapshot(self) -> dict[str, tuple[str | None, str | None]]:
+        """The hash and extraction fingerprint of each document of the snapshot, by name."""
+        with self.reading() as db:
+            return snapshot_versions(db)
 
     def last_run(self) -> LastRun | None:
         """The latest run that finished with results (not interrupted, not failed)."""
