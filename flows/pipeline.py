@@ -345,6 +345,17 @@ def render_releases(
     return render.write_files(reports, render.document_pages(documents, pages, templates))
 
 
+@task(name="write fact files", cache_policy=NO_CACHE)
+def write_fact_files(
+    batch: Batch[tuple[str, str]], key: str, reports: Path, database: str
+) -> list[str]:
+    """Write the fact files of every release (name, hash), read processed from the store."""
+    with Store.open(database) as store, collector_paused():
+        processed = store.processed(set(batch.items), key)
+    documents = [processed[name] for name, _ in batch.items]
+    return render.write_files(reports, render.fact_files(documents))
+
+
 @task(name="link and render", cache_policy=NO_CACHE)
 def link_and_render(
     extracted: Extracted,
@@ -357,12 +368,12 @@ def link_and_render(
     reports: Path,
     database: str,
     unchanged: frozenset[str],
-    releases_elsewhere: bool,
+    elsewhere: bool,
 ) -> tuple[list[str], int]:
     """Link facts across releases, render the reports and write the files that changed; the
     metric and release pages in UNCHANGED are not rendered, nor, when worker processes write
-    them, any release page. Pages no longer produced are removed later, once every page is
-    written."""
+    them (ELSEWHERE), the release pages and fact files. Pages no longer produced are removed
+    later, once every page is written."""
     version = pipeline.comparison_key()
     with Store.open(database) as store:
         compare = pipeline.Comparisons(store.comparisons(version))
@@ -371,7 +382,7 @@ def link_and_render(
     )
     with Store.open(database) as store:
         store.save_comparisons(version, compare.new)
-    if releases_elsewhere:
+    if elsewhere:
         pages = render.summary_pages(report, templates, unchanged)
     else:
         pages = render.render_pages(report, templates, unchanged)
@@ -547,8 +558,15 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                     store.history(), record, deltas, store.latest_deltas
                 )
             plan = plan_pages(large(extracted), code, settings.reports, settings.database)
-            # Release pages need no linking: worker processes, when they run, write them
-            # meanwhile.
+            # The fact files and the release pages need no linking: worker processes, when
+            # they run, write them meanwhile.
+            facts_elsewhere = workers.start(
+                write_fact_files,
+                [[(p.document.name, p.document.sha256) for p in extracted.processed]],
+                key=extracted.fingerprint,
+                reports=settings.reports,
+                database=settings.database,
+            )
             elsewhere = workers.start(
                 render_releases,
                 pipeline.batches(plan.releases, settings.workers),
@@ -569,9 +587,10 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 settings.reports,
                 settings.database,
                 large(plan.unchanged),
-                elsewhere is not None,
+                facts_elsewhere is not None,
             )
             written += [path for future in elsewhere or [] for path in future.result()]
+            written += [path for future in facts_elsewhere or [] for path in future.result()]
             written = sorted(written + remove_stale_pages(settings.reports, large(plan.digests)))
         logger.info(
             "report: %d recurring facts, %d files written to %s",

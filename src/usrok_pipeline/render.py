@@ -373,21 +373,26 @@ def render_pages(
     """Every report file as (path inside the report folder, its text in pieces), one at a
     time, so that a large report is never held whole in memory; the metric and release pages
     in UNCHANGED are left out (they are on disk as they would be rendered)."""
+    yield from fact_files(report.documents)
     yield from summary_pages(report, templates, unchanged)
     pages = {timeline.key for timeline in report.timelines}
     yield from document_pages(report.documents, pages, templates, unchanged)
 
 
+def fact_files(documents: Sequence[ProcessedDocument]) -> Iterator[tuple[str, Iterable[str]]]:
+    """The facts of every release as JSON lines and as CSV; they need no linking."""
+    yield "facts.jsonl", facts_jsonl(documents)
+    yield "facts.csv", facts_csv(documents)
+
+
 def summary_pages(
     report: Report, templates: Path, unchanged: AbstractSet[str] = frozenset()
 ) -> Iterator[tuple[str, Iterable[str]]]:
-    """The report files but the release pages, as render_pages gives them."""
+    """The report files but the fact files and the release pages, as render_pages gives them."""
     env = environment(templates)
     variables = context(report)
     nested = variables | {"root": "../"}
     yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
-    yield "facts.jsonl", facts_jsonl(report.documents)
-    yield "facts.csv", facts_csv(report.documents)
     yield "changes.json", changes_json(report)
     for page in ("index", "changes"):
         for kind in PAGE_KINDS:
