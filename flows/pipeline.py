@@ -319,8 +319,9 @@ def plan_pages(extracted: Extracted, code: str, reports: Path, database: str) ->
     tracked = pipeline.tracked(extracted.processed)
     digests = render.page_digests(extracted.processed, tracked, code + extracted.fingerprint)
     with Store.open(database) as store:
-        unchanged = render.unchanged_pages(reports, digests, store.page_digests(str(reports)))
-        store.save_page_digests(str(reports), {path: digests[path] for path in unchanged})
+        before = store.page_digests(str(reports))
+        unchanged = render.unchanged_pages(reports, digests, before)
+        store.forget_page_digests(str(reports), sorted(set(before) - unchanged))
     releases = [
         (p.document.name, p.document.sha256)
         for p in extracted.processed

@@ -12,7 +12,7 @@ from conftest import PROJECT, SEEDS
 from usrok_pipeline import link, pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
 from usrok_pipeline.records import Comparison, DiffSpan, SourceFile
-from usrok_pipeline.store import Store
+from usrok_pipeline.store import Store, replace_page_digests
 
 TEMPLATES = PROJECT / "templates"
 ADDED = "Korea is the United States' 6th largest trading partner.\n"
@@ -101,6 +101,19 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
     run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     assert pages_of(reports) == pages_of(fresh)
     assert (reports / "changes.json").read_bytes() == (fresh / "changes.json").read_bytes()
+
+
+def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        with store.transaction() as db:
+            replace_page_digests(db, "reports", {"a.html": "1", "b.html": "2", "c.html": "3"})
+            replace_page_digests(db, "elsewhere", {"a.html": "9"})
+        store.forget_page_digests("reports", ["b.html"])
+        assert store.page_digests("reports") == {"a.html": "1", "c.html": "3"}
+        with store.transaction() as db:
+            replace_page_digests(db, "reports", {"a.html": "1", "b.html": "4"})
+        assert store.page_digests("reports") == {"a.html": "1", "b.html": "4"}
+        assert store.page_digests("elsewhere") == {"a.html": "9"}
 
 
 def test_a_pair_of_sentences_is_compared_once() -> None:

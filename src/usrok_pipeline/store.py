@@ -404,13 +404,33 @@ def replace_snapshot(
 
 
 def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) -> None:
-    """What the pages of a report folder were rendered from, inside the caller's transaction."""
-    db.execute(REPORT_PAGES.delete().where(REPORT_PAGES.c.reports == reports))
+    """What the pages of a report folder were rendered from, inside the caller's transaction;
+    only the rows that differ are written."""
+    query = select(REPORT_PAGES.c.path, REPORT_PAGES.c.digest).where(
+        REPORT_PAGES.c.reports == reports
+    )
+    before = {path: digest for path, digest in db.execute(query)}  # noqa: C416
+    delete_page_digests(db, reports, [p for p, d in before.items() if digests.get(p) != d])
     insert_rows(
         db,
         REPORT_PAGES,
-        ({"reports": reports, "path": p, "digest": d} for p, d in sorted(digests.items())),
+        (
+            {"reports": reports, "path": p, "digest": d}
+            for p, d in sorted(digests.items())
+            if before.get(p) != d
+        ),
     )
+
+
+def delete_page_digests(db: Connection, reports: str, paths: Sequence[str]) -> None:
+    """Forget what these pages of a report folder were rendered from."""
+    for start in range(0, len(paths), NAMES_PER_QUERY):
+        db.execute(
+            REPORT_PAGES.delete().where(
+                REPORT_PAGES.c.reports == reports,
+                REPORT_PAGES.c.path.in_(paths[start : start + NAMES_PER_QUERY]),
+            )
+        )
 
 
 class Store:
@@ -671,10 +691,11 @@ class Store:
             rows = db.execute(query, {"reports": reports})
             return {path: digest for path, digest in rows}  # noqa: C416 (dict() takes keys())
 
-    def save_page_digests(self, reports: str, digests: dict[str, str]) -> None:
-        """Replace, in one transaction, what the pages of a report folder were rendered from."""
+    def forget_page_digests(self, reports: str, paths: Sequence[str]) -> None:
+        """Forget, in one transaction, what these pages of a report folder were rendered
+        from: they are about to be written again."""
         with self.transaction() as db:
-            replace_page_digests(db, reports, digests)
+            delete_page_digests(db, reports, paths)
 
     def comparisons(self, version: str) -> dict[str, Comparison]:
         """Sentence pairs compared by earlier runs under this diff code, by pair digest."""
