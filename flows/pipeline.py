@@ -312,16 +312,18 @@ class PagePlan:
 
 
 @task(name="plan pages", cache_policy=NO_CACHE)
-def plan_pages(extracted: Extracted, code: str, reports: Path, database: str) -> PagePlan:
-    """The pages whose inputs changed since they were written, and the releases with such a
-    page (name, hash). The digests of those pages are dropped first: should the run stop
-    halfway, none of them is taken for up to date by a later run."""
+def plan_pages(
+    extracted: Extracted, code: str, reports: Path, database: str, force: bool
+) -> PagePlan:
+    """The pages whose inputs changed since they were written (every page when FORCE), and
+    the releases with such a page (name, hash). The digests of those pages are dropped first:
+    should the run stop halfway, none of them is taken for up to date by a later run."""
     tracked = pipeline.tracked(extracted.processed)
     digests = render.page_digests(extracted.processed, tracked, code + extracted.fingerprint)
     with Store.open(database) as store:
-        before = store.page_digests(str(reports))
+        before = {} if force else store.page_digests(str(reports))
         unchanged = render.unchanged_pages(reports, digests, before)
-        store.forget_page_digests(str(reports), sorted(set(before) - unchanged))
+        store.forget_page_digests(str(reports), sorted(set(digests) - unchanged))
     releases = [
         (p.document.name, p.document.sha256)
         for p in extracted.processed
@@ -558,7 +560,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 history, shown = pipeline.history_to_show(
                     store.history(), record, deltas, store.latest_deltas
                 )
-            plan = plan_pages(large(extracted), code, settings.reports, settings.database)
+            plan = plan_pages(large(extracted), code, settings.reports, settings.database, force)
             # The fact files and the release pages need no linking: worker processes, when
             # they run, write them meanwhile.
             facts_elsewhere = workers.start(

@@ -97,6 +97,9 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
         "documents/000_479443e2f1f97cd6.md",
     } < written
     assert len(written) < len(pages) / 2
+    (reports / "documents" / "000_479443e2f1f97cd6.html").write_text("edited by hand")
+    forced = run_pipeline(str(seeds), str(reports), str(state), force=True)
+    assert "documents/000_479443e2f1f97cd6.html" in forced.written
     fresh = tmp_path / "fresh"
     run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     assert pages_of(reports) == pages_of(fresh)
