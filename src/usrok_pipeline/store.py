@@ -727,23 +727,19 @@ class Store:
                 ("version", "digest"),
             )
 
-    def snapshot(self, names: Collection[str] | None = None) -> list[Fact]:
-        """The facts stated after the last run that produced facts: of every document, or of
-        the documents named."""
+    def snapshot(self, names: Collection[str]) -> list[Fact]:
+        """The facts the named documents stated after the last run that produced facts."""
+        wanted = sorted(names)
         with self.reading() as db:
-            if names is None:
-                rows = list(db.execute(select(SNAPSHOT.c.facts).order_by(SNAPSHOT.c.name)))
-            else:
-                wanted = sorted(names)
-                rows = [
-                    row
-                    for start in range(0, len(wanted), NAMES_PER_QUERY)
-                    for row in db.execute(
-                        select(SNAPSHOT.c.facts)
-                        .where(SNAPSHOT.c.name.in_(wanted[start : start + NAMES_PER_QUERY]))
-                        .order_by(SNAPSHOT.c.name)
-                    )
-                ]
+            rows = [
+                row
+                for start in range(0, len(wanted), NAMES_PER_QUERY)
+                for row in db.execute(
+                    select(SNAPSHOT.c.facts)
+                    .where(SNAPSHOT.c.name.in_(wanted[start : start + NAMES_PER_QUERY]))
+                    .order_by(SNAPSHOT.c.name)
+                )
+            ]
         return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
 
     def versions_in_snapshot(self) -> dict[str, tuple[str | None, str | None]]:
