@@ -286,19 +286,23 @@ def compare(
             old = [cached] if cached else pipeline.first_pass(pipeline.parse_sources([earlier])[0])
             pairs.extend((o, doc) for o in old)
         withdrawn = sorted((set(store.withdrawn()) | set(inventory.removed)) - set(current))
-        # The same bytes under the same fingerprint state the same facts as last time.
-        stated = store.versions_in_snapshot()
-        changed = [
-            p
-            for p in extracted.processed
-            if stated.get(p.document.name) != (p.document.sha256, extracted.fingerprint)
-        ]
-        names = {p.document.name for p in changed} | (set(stated) - set(current))
         with collector_paused():
-            deltas = pipeline.fact_deltas(
-                store.snapshot(names), (f for p in changed for f in p.facts)
+            deltas = pipeline.fact_changes(
+                extracted.processed,
+                extracted.fingerprint,
+                store.versions_in_snapshot(),
+                store.snapshot,
             )
     return pipeline.version_changes(pairs, extracted.learned), withdrawn, deltas
+
+
+def stored_releases(
+    releases: list[tuple[str, str]], key: str, database: str
+) -> list[ProcessedDocument]:
+    """Releases (name, hash) as processed under KEY, read from the store in their order."""
+    with Store.open(database) as store, collector_paused():
+        processed = store.processed(set(releases), key)
+    return [processed[name] for name, _ in releases]
 
 
 @dataclass(frozen=True)
@@ -342,9 +346,7 @@ def render_releases(
     database: str,
 ) -> list[str]:
     """Write the pages of a batch of releases (name, hash), read processed from the store."""
-    with Store.open(database) as store, collector_paused():
-        processed = store.processed(set(batch.items), key)
-    documents = [processed[name] for name, _ in batch.items]
+    documents = stored_releases(batch.items, key, database)
     return render.write_files(reports, render.document_pages(documents, pages, templates))
 
 
@@ -353,10 +355,9 @@ def write_fact_files(
     batch: Batch[tuple[str, str]], key: str, reports: Path, database: str
 ) -> list[str]:
     """Write the fact files of every release (name, hash), read processed from the store."""
-    with Store.open(database) as store, collector_paused():
-        processed = store.processed(set(batch.items), key)
-    documents = [processed[name] for name, _ in batch.items]
-    return render.write_files(reports, render.fact_files(documents))
+    return render.write_files(
+        reports, render.fact_files(stored_releases(batch.items, key, database))
+    )
 
 
 @task(name="link and render", cache_policy=NO_CACHE)

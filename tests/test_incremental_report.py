@@ -121,14 +121,14 @@ def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:
 
 def test_a_pair_of_sentences_is_compared_once() -> None:
     before, after = "Trade rose to $1 billion.", "Trade grew to $1 billion."
-    known = {pipeline.pair_digest(before, after): Comparison(0.5, (DiffSpan("equal", "x"),))}
+    known = {render.content_digest(before, after): Comparison(0.5, (DiffSpan("equal", "x"),))}
     compare = pipeline.Comparisons(known)
     assert compare(before, after) == Comparison(0.5, (DiffSpan("equal", "x"),))
     assert compare.new == {}
     fresh = compare(after, before)
     assert fresh == link.compare_sentences(after, before)
     assert fresh.similarity > link.REWORDING_MIN_SIMILARITY and fresh.spans
-    assert compare.new == {pipeline.pair_digest(after, before): fresh}
+    assert compare.new == {render.content_digest(after, before): fresh}
     unlike = link.compare_sentences(before, "Exports to Korea were worth $9 billion in 2015.")
     assert unlike.similarity < link.REWORDING_MIN_SIMILARITY and unlike.spans == ()
 

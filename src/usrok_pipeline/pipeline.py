@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
-from . import diff, extract, link, normalize, parse
+from . import diff, extract, link, normalize, parse, render
 from .ingest import IngestError, decode
 from .records import (
     CleanedDocument,
@@ -191,11 +191,6 @@ def comparison_key() -> str:
     return files_hash(COMPARISON_FILES)
 
 
-def pair_digest(before: str, after: str) -> str:
-    """The key of an ordered pair of sentences."""
-    return hashlib.sha256(f"{before}\0{after}".encode()).hexdigest()
-
-
 class Comparisons:
     """Sentence comparisons, answered from those of earlier runs where they can be (a run
     adding one release diffs only the pairs it brings); the new ones are kept for the next."""
@@ -205,7 +200,7 @@ class Comparisons:
         self.new: dict[str, Comparison] = {}
 
     def __call__(self, before: str, after: str) -> Comparison:
-        digest = pair_digest(before, after)
+        digest = render.content_digest(before, after)
         found = self.known.get(digest) or self.new.get(digest)
         if found is None:
             found = self.new[digest] = link.compare_sentences(before, after)
@@ -285,6 +280,24 @@ def nothing_to_do(
         and last.reports == reports
         and set(unreadable) <= {failure.name for failure in last.failures}
     )
+
+
+def fact_changes(
+    processed: Sequence[ProcessedDocument],
+    fingerprint: str,
+    stated: Mapping[str, tuple[str | None, str | None]],
+    stated_facts: Callable[[set[str]], Sequence[Fact]],
+) -> list[FactDelta]:
+    """Facts added and removed since the last run (STATED: the hash and fingerprint each
+    release's facts were stored under; STATED_FACTS: those facts, of the releases named).
+    The same bytes under the same fingerprint state the same facts, so only the releases
+    that changed or went are compared."""
+    current = {p.document.name for p in processed}
+    changed = [
+        p for p in processed if stated.get(p.document.name) != (p.document.sha256, fingerprint)
+    ]
+    names = {p.document.name for p in changed} | (set(stated) - current)
+    return fact_deltas(stated_facts(names), (f for p in changed for f in p.facts))
 
 
 def history_to_show(
