@@ -34,7 +34,9 @@ from usrok_pipeline import pipeline, render  # noqa: E402
 from usrok_pipeline.ingest import scan  # noqa: E402
 from usrok_pipeline.records import (  # noqa: E402
     CleanedDocument,
+    Fact,
     FactDelta,
+    KeySection,
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
@@ -307,90 +309,111 @@ def stored_releases(
 
 @dataclass(frozen=True)
 class PagePlan:
-    """What the metric and release pages of a run are rendered from, and which need it."""
+    """What the pages and sections of a run's tracked facts and releases are rendered from,
+    and which need rendering."""
 
-    digests: dict[str, str]
-    unchanged: frozenset[str]
-    pages: frozenset[str]
-    releases: list[tuple[str, str]]
+    items: dict[str, str]
+    settled: frozenset[str]
+    tracked: dict[str, list[Fact]]
+    releases: list[tuple[str, str, str]]
+
+    @property
+    def pages(self) -> dict[str, str]:
+        """The digest of every metric and release page."""
+        return render.page_digests(self.items)
 
 
 @task(name="plan pages", cache_policy=NO_CACHE)
 def plan_pages(
     extracted: Extracted, code: str, reports: Path, database: str, force: bool
 ) -> PagePlan:
-    """The pages whose inputs changed since they were written (every page when FORCE), and
-    the releases with such a page (name, hash). The digests of those pages are dropped first:
-    should the run stop halfway, none of them is taken for up to date by a later run."""
+    """The tracked facts and releases whose inputs changed since their pages and sections
+    were rendered (every one when FORCE), and the releases among them (name, hash, digest).
+    The page digests of those are dropped first: should the run stop halfway, none of their
+    pages is taken for up to date by a later run."""
     tracked = pipeline.tracked(extracted.processed)
-    digests = render.page_digests(extracted.processed, tracked, code + extracted.fingerprint)
+    items = render.item_digests(extracted.processed, tracked, code + extracted.fingerprint)
     with Store.open(database) as store:
-        before = {} if force else store.page_digests(str(reports))
-        unchanged = render.unchanged_pages(reports, digests, before)
-        store.forget_page_digests(str(reports), sorted(set(digests) - unchanged))
+        pages = {} if force else store.page_digests(str(reports))
+        sections = {} if force else store.section_digests(str(reports))
+        settled = render.settled_items(reports, items, pages, sections)
+        stale = sorted(page for item in set(items) - settled for page in render.item_pages(item))
+        store.forget_page_digests(str(reports), stale)
     releases = [
-        (p.document.name, p.document.sha256)
+        (p.document.name, p.document.sha256, items[item])
         for p in extracted.processed
-        if not render.release_pages(p.document.name) <= unchanged
+        if (item := render.release_item(p.document.name)) not in settled
     ]
-    return PagePlan(digests, frozenset(unchanged), frozenset(tracked), releases)
+    return PagePlan(items, frozenset(settled), tracked, releases)
 
 
 @task(name="render releases", cache_policy=NO_CACHE)
 def render_releases(
-    batch: Batch[tuple[str, str]],
+    batch: Batch[tuple[str, str, str]],
     key: str,
     pages: frozenset[str],
     templates: Path,
     reports: Path,
     database: str,
 ) -> list[str]:
-    """Write the pages of a batch of releases (name, hash), read processed from the store."""
-    documents = stored_releases(batch.items, key, database)
+    """Write the pages and keep the sections of a batch of releases (name, hash, digest),
+    read processed from the store."""
+    documents = stored_releases([(name, sha256) for name, sha256, _ in batch.items], key, database)
+    digests = {render.release_item(name): digest for name, _, digest in batch.items}
+    sections = pipeline.release_sections(documents, digests, templates)
+    with Store.open(database) as store:
+        store.save_sections(str(reports), sections)
     return render.write_files(reports, render.document_pages(documents, pages, templates))
-
-
-@task(name="write fact files", cache_policy=NO_CACHE)
-def write_fact_files(
-    batch: Batch[tuple[str, str]], key: str, reports: Path, database: str
-) -> list[str]:
-    """Write the fact files of every release (name, hash), read processed from the store."""
-    return render.write_files(
-        reports, render.fact_files(stored_releases(batch.items, key, database))
-    )
 
 
 @task(name="link and render", cache_policy=NO_CACHE)
 def link_and_render(
-    extracted: Extracted,
-    versions: list[VersionChange],
-    rejected: list[Rejected],
-    withdrawn: list[str],
-    history: list[RunRecord],
-    deltas: list[FactDelta],
+    extracted: Extracted, plan: PagePlan, templates: Path, reports: Path, database: str
+) -> tuple[list[str], list[KeySection]]:
+    """Link again the tracked facts whose releases changed, write their pages and keep their
+    sections; the sections of every tracked fact, in key order, come back."""
+    version = pipeline.comparison_key()
+    todo = [key for key in plan.tracked if render.key_item(key) not in plan.settled]
+    with Store.open(database) as store:
+        compare = pipeline.Comparisons(store.comparisons(version))
+    linked = pipeline.link_keys(extracted.processed, plan.tracked, todo, compare, templates)
+    written = render.write_files(
+        reports, render.metric_pages(linked.timelines, linked.titles, templates)
+    )
+    fresh = {
+        render.key_item(s.key): (plan.items[render.key_item(s.key)], s) for s in linked.sections
+    }
+    kept = {
+        item: plan.items[item]
+        for key in plan.tracked
+        if (item := render.key_item(key)) in plan.settled
+    }
+    with Store.open(database) as store:
+        store.save_comparisons(version, compare.new)
+        store.save_sections(str(reports), fresh)
+        found = store.key_sections(str(reports), kept)
+    sections = found | {item: section for item, (_, section) in fresh.items()}
+    return written, [sections[render.key_item(key)] for key in plan.tracked]
+
+
+@task(name="write summary files", cache_policy=NO_CACHE)
+def write_summary(
+    keys: list[KeySection],
+    overview: render.Overview,
+    plan: PagePlan,
+    releases: list[str],
     templates: Path,
     reports: Path,
     database: str,
-    unchanged: frozenset[str],
-    elsewhere: bool,
-) -> tuple[list[str], int]:
-    """Link facts across releases, render the reports and write the files that changed; the
-    metric and release pages in UNCHANGED are not rendered, nor, when worker processes write
-    them (ELSEWHERE), the release pages and fact files. Pages no longer produced are removed
-    later, once every page is written."""
-    version = pipeline.comparison_key()
+) -> list[str]:
+    """Write the overview, reworded-claims and export files from the sections of every tracked
+    fact and release (RELEASES: names in report order); sections of items gone are dropped."""
+    wanted = {item: plan.items[item] for item in map(render.release_item, releases)}
     with Store.open(database) as store:
-        compare = pipeline.Comparisons(store.comparisons(version))
-    report = pipeline.build_report(
-        extracted.processed, versions, rejected, withdrawn, history, deltas, compare
-    )
-    with Store.open(database) as store:
-        store.save_comparisons(version, compare.new)
-    if elsewhere:
-        pages = render.summary_pages(report, templates, unchanged)
-    else:
-        pages = render.render_pages(report, templates, unchanged)
-    return render.write_files(reports, pages), len(report.timelines)
+        found = store.release_sections(str(reports), wanted)
+        store.prune_sections(str(reports), plan.items)
+    sections = [found[item] for item in wanted]
+    return render.write_files(reports, render.summary_files(keys, sections, overview, templates))
 
 
 @task(name="remove stale pages", cache_policy=NO_CACHE)
@@ -562,40 +585,38 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                     store.history(), record, deltas, store.latest_deltas
                 )
             plan = plan_pages(large(extracted), code, settings.reports, settings.database, force)
-            # The fact files and the release pages need no linking: worker processes, when
-            # they run, write them meanwhile.
-            facts_elsewhere = workers.start(
-                write_fact_files,
-                [[(p.document.name, p.document.sha256) for p in extracted.processed]],
-                key=extracted.fingerprint,
-                reports=settings.reports,
-                database=settings.database,
-            )
-            elsewhere = workers.start(
-                render_releases,
-                pipeline.batches(plan.releases, settings.workers),
-                key=extracted.fingerprint,
-                pages=plan.pages,
-                templates=settings.templates,
-                reports=settings.reports,
-                database=settings.database,
-            )
-            written, recurring = link_and_render(
+            # Release pages and sections need no linking: worker processes, when they run,
+            # render them meanwhile.
+            shared: dict[str, Any] = {
+                "key": extracted.fingerprint,
+                "pages": frozenset(plan.tracked),
+                "templates": settings.templates,
+                "reports": settings.reports,
+                "database": settings.database,
+            }
+            batches = pipeline.batches(plan.releases, settings.workers)
+            elsewhere = workers.start(render_releases, batches, **shared)
+            written = [] if elsewhere else render_releases(large(Batch(plan.releases)), **shared)
+            linked, keys = link_and_render(
                 large(extracted),
-                large(versions),
-                large(failed),
-                large(withdrawn),
-                large(history),
-                large(shown),
+                large(plan),
                 settings.templates,
                 settings.reports,
                 settings.database,
-                large(plan.unchanged),
-                facts_elsewhere is not None,
             )
-            written += [path for future in elsewhere or [] for path in future.result()]
-            written += [path for future in facts_elsewhere or [] for path in future.result()]
-            written = sorted(written + remove_stale_pages(settings.reports, large(plan.digests)))
+            written += linked + [path for future in elsewhere or [] for path in future.result()]
+            overview = pipeline.overview(versions, failed, withdrawn, history, shown)
+            written += write_summary(
+                large(keys),
+                large(overview),
+                large(plan),
+                sorted(p.document.name for p in extracted.processed),
+                settings.templates,
+                settings.reports,
+                settings.database,
+            )
+            written = sorted(written + remove_stale_pages(settings.reports, large(plan.pages)))
+            recurring = len(plan.tracked)
         logger.info(
             "report: %d recurring facts, %d files written to %s",
             recurring,
@@ -625,7 +646,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         large(extracted),
         large(sources),
         (code, str(settings.reports), facts, recurring),
-        large(plan.digests),
+        large(plan.pages),
     )
     publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:

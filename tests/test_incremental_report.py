@@ -29,7 +29,8 @@ def report_of(sources: list[SourceFile]) -> render.Report:
 
 
 def digests(report: render.Report, version: str) -> dict[str, str]:
-    return render.page_digests(report.documents, pipeline.tracked(report.documents), version)
+    items = render.item_digests(report.documents, pipeline.tracked(report.documents), version)
+    return render.page_digests(items)
 
 
 def source(name: str, text: str) -> SourceFile:
@@ -103,7 +104,8 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     assert pages_of(reports) == pages_of(fresh)
-    assert (reports / "changes.json").read_bytes() == (fresh / "changes.json").read_bytes()
+    for name in ("changes.json", "changes.html", "changes.md", "facts.jsonl", "facts.csv"):
+        assert (reports / name).read_bytes() == (fresh / name).read_bytes()
 
 
 def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:
@@ -117,6 +119,26 @@ def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:
             replace_page_digests(db, "reports", {"a.html": "1", "b.html": "4"})
         assert store.page_digests("reports") == {"a.html": "1", "b.html": "4"}
         assert store.page_digests("elsewhere") == {"a.html": "9"}
+
+
+def test_sections_are_kept_per_report_folder_under_their_digest(tmp_path: Path) -> None:
+    report = report_of(seed_sources())
+    rows = render.macros(render.environment(TEMPLATES))
+    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    dates = {p.document.name: p.document.metadata.date for p in report.documents}
+    reworded = report.rewordings[0]
+    line = next(t for t in report.timelines if reworded.after and t.key == reworded.after.key)
+    key = render.key_section(line, [reworded], titles, dates, rows)
+    release = render.release_section(report.documents[0], rows)
+    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.save_sections("reports", {"metric:k": ("1", key), "release:r": ("2", release)})
+        store.save_sections("elsewhere", {"release:r": ("9", release)})
+        assert store.key_sections("reports", {"metric:k": "1"}) == {"metric:k": key}
+        assert store.release_sections("reports", {"release:r": "2"}) == {"release:r": release}
+        assert store.release_sections("reports", {"release:r": "3"}) == {}
+        store.prune_sections("reports", ["metric:k"])
+        assert store.section_digests("reports") == {"metric:k": "1"}
+        assert store.section_digests("elsewhere") == {"release:r": "9"}
 
 
 def test_a_pair_of_sentences_is_compared_once() -> None:

@@ -96,37 +96,41 @@ def timelines(documents: Sequence[ProcessedDocument], labels: Mapping[str, str])
     """Every catalog metric and every fact stated in several releases, as a timeline of its
     statements, each classified."""
     dates = {p.document.name: p.document.metadata.date for p in documents}
-    result: list[Timeline] = []
-    for key, facts in tracked_keys(documents).items():
-        ordered = sorted(facts, key=lambda f: ordering(f, dates))
-        stale = stale_facts(ordered, dates)
-        changes: list[FactChange] = []
-        last: Fact | None = None
-        last_other: Fact | None = None  # the latest fact from another release than `last`'s
-        by_period: dict[tuple[int, ...], dict[float, set[str]]] = defaultdict(dict)
-        for index, fact in enumerate(ordered):
-            previous = last if last and last.document != fact.document else last_other
-            period = by_period[period_years(fact.period)]
-            same_period = [v for v, docs in period.items() if docs - {fact.document}]
-            changes.append(
-                FactChange(
-                    key=key,
-                    kind=classify(fact, previous, same_period),
-                    fact=fact,
-                    date=dates.get(fact.document),
-                    previous=previous,
-                    previous_date=dates.get(previous.document) if previous else None,
-                    stale=index in stale,
-                )
+    return [timeline(key, facts, dates, labels) for key, facts in tracked_keys(documents).items()]
+
+
+def timeline(
+    key: str, facts: Sequence[Fact], dates: Mapping[str, str | None], labels: Mapping[str, str]
+) -> Timeline:
+    """The statements of one tracked key (DATES: of the releases that state it), oldest
+    first, each classified against those before it."""
+    ordered = sorted(facts, key=lambda f: ordering(f, dates))
+    stale = stale_facts(ordered, dates)
+    changes: list[FactChange] = []
+    last: Fact | None = None
+    last_other: Fact | None = None  # the latest fact from another release than `last`'s
+    by_period: dict[tuple[int, ...], dict[float, set[str]]] = defaultdict(dict)
+    for index, fact in enumerate(ordered):
+        previous = last if last and last.document != fact.document else last_other
+        period = by_period[period_years(fact.period)]
+        same_period = [v for v, docs in period.items() if docs - {fact.document}]
+        changes.append(
+            FactChange(
+                key=key,
+                kind=classify(fact, previous, same_period),
+                fact=fact,
+                date=dates.get(fact.document),
+                previous=previous,
+                previous_date=dates.get(previous.document) if previous else None,
+                stale=index in stale,
             )
-            period.setdefault(fact.value, set()).add(fact.document)
-            if last is not None and last.document != fact.document:
-                last_other = last
-            last = fact
-        metric = ordered[0].metric
-        label = fact_label(key, labels)
-        result.append(Timeline(key=key, metric=metric, label=label, changes=tuple(changes)))
-    return result
+        )
+        period.setdefault(fact.value, set()).add(fact.document)
+        if last is not None and last.document != fact.document:
+            last_other = last
+        last = fact
+    label = fact_label(key, labels)
+    return Timeline(key=key, metric=ordered[0].metric, label=label, changes=tuple(changes))
 
 
 def compare_sentences(before: str, after: str) -> Comparison:

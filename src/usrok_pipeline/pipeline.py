@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -15,16 +16,19 @@ from .records import (
     Comparison,
     Fact,
     FactDelta,
+    KeySection,
     LastRun,
     NormalizedDocument,
     ParsedDocument,
     ProcessedDocument,
     Rejected,
+    ReleaseSection,
     RunRecord,
     SourceFile,
+    Timeline,
     VersionChange,
 )
-from .render import Report
+from .render import Overview, Report
 
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
 RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml")
@@ -207,6 +211,64 @@ class Comparisons:
         return found
 
 
+@dataclass(frozen=True)
+class Linked:
+    """The tracked facts a run linked again: their timelines, the sections the summary files
+    show of them, and the titles of the releases (which their pages name)."""
+
+    timelines: list[Timeline]
+    sections: list[KeySection]
+    titles: dict[str, str]
+
+
+def link_keys(
+    documents: Sequence[ProcessedDocument],
+    tracked: Mapping[str, Sequence[Fact]],
+    keys: Collection[str],
+    compare: Callable[[str, str], Comparison],
+    templates: Path,
+) -> Linked:
+    """Timelines and sections of the tracked KEYS only (TRACKED: the facts of every tracked
+    key), in key order: those of the other keys are kept from earlier runs."""
+    dates = {p.document.name: p.document.metadata.date for p in documents}
+    titles = {p.document.name: p.document.metadata.title for p in documents}
+    labels = extract.load_catalog().labels
+    lines = [link.timeline(key, tracked[key], dates, labels) for key in sorted(keys)]
+    rows = render.macros(render.environment(templates))
+    sections = [
+        render.key_section(line, link.rewordings([line], compare), titles, dates, rows)
+        for line in lines
+    ]
+    return Linked(lines, sections, titles)
+
+
+def release_sections(
+    documents: Sequence[ProcessedDocument], digests: Mapping[str, str], templates: Path
+) -> dict[str, tuple[str, ReleaseSection]]:
+    """The section of each release, by item, with the digest it is rendered from (DIGESTS:
+    by item)."""
+    rows = render.macros(render.environment(templates))
+    items = ((render.release_item(p.document.name), p) for p in documents)
+    return {item: (digests[item], render.release_section(p, rows)) for item, p in items}
+
+
+def overview(
+    versions: Sequence[VersionChange],
+    rejected: Sequence[Rejected],
+    withdrawn: Sequence[str],
+    history: Sequence[RunRecord],
+    deltas: Sequence[FactDelta],
+) -> Overview:
+    """What the overview says of the run besides the facts, in report order."""
+    return Overview(
+        versions=tuple(versions),
+        rejected=tuple(sorted(rejected, key=lambda r: r.name)),
+        withdrawn=tuple(sorted(withdrawn)),
+        history=tuple(history),
+        deltas=tuple(deltas),
+    )
+
+
 def build_report(
     documents: Sequence[ProcessedDocument],
     versions: Sequence[VersionChange],
@@ -219,16 +281,17 @@ def build_report(
     """Link facts across releases and gather everything the report shows."""
     ordered = tuple(sorted(documents, key=lambda p: p.document.name))
     lines = link.timelines(ordered, extract.load_catalog().labels)
+    about = overview(versions, rejected, withdrawn, history, deltas)
     return Report(
         documents=ordered,
         timelines=tuple(lines),
         changes=tuple(link.changed_facts(lines)),
         rewordings=tuple(link.rewordings(lines, compare)),
-        versions=tuple(versions),
-        rejected=tuple(sorted(rejected, key=lambda r: r.name)),
-        withdrawn=tuple(sorted(withdrawn)),
-        history=tuple(history),
-        deltas=tuple(deltas),
+        versions=about.versions,
+        rejected=about.rejected,
+        withdrawn=about.withdrawn,
+        history=about.history,
+        deltas=about.deltas,
     )
 
 

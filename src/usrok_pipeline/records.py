@@ -185,6 +185,44 @@ class Timeline:
 
 
 @dataclass(frozen=True, slots=True)
+class RewordingPart:
+    """A reworded claim as the summary files show it, rendered."""
+
+    pair: str  # the digest of its two sentences: a pair shown under one fact is not repeated
+    html: str
+    md: str
+    json: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeySection:
+    """What the summary files show of one tracked fact, rendered: kept while the releases that
+    state it stay the same, so that a run renders only the facts its releases touch."""
+
+    key: str
+    figure_html: str
+    figure_md: str
+    changes_html: str
+    changes_md: str
+    changes_json: tuple[str, ...]
+    rewordings: tuple[RewordingPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseSection:
+    """What the summary files show of one release, rendered: its row in the overview and its
+    facts in the exports, kept while the release stays the same."""
+
+    name: str
+    title: str
+    facts: int
+    row_html: str
+    row_md: str
+    jsonl: str
+    csv: str
+
+
+@dataclass(frozen=True, slots=True)
 class VersionChange:
     """A document whose file changed since an earlier run, with the text diff."""
 

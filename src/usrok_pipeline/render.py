@@ -11,10 +11,12 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from . import link
 from .chart import chart_svg
@@ -22,9 +24,12 @@ from .records import (
     Fact,
     FactChange,
     FactDelta,
+    KeySection,
     ProcessedDocument,
     Rejected,
+    ReleaseSection,
     Rewording,
+    RewordingPart,
     RunRecord,
     Timeline,
     VersionChange,
@@ -78,6 +83,18 @@ class Report:
     versions: tuple[VersionChange, ...]
     rejected: tuple[Rejected, ...]
     withdrawn: tuple[str, ...]
+    history: tuple[RunRecord, ...] = ()
+    deltas: tuple[FactDelta, ...] = ()
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the overview says of the run besides the facts: releases whose file changed, files
+    not used, the run history and the latest run's fact changes."""
+
+    versions: tuple[VersionChange, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    withdrawn: tuple[str, ...] = ()
     history: tuple[RunRecord, ...] = ()
     deltas: tuple[FactDelta, ...] = ()
 
@@ -162,6 +179,7 @@ def environment(templates: Path) -> Environment:
         md=markdown_cell,
         movement_text=movement_text,
     )
+    env.globals["removal_summary"] = removal_summary
     return env
 
 
@@ -238,36 +256,6 @@ def highlighted(document: ProcessedDocument) -> list[tuple[str, list[list[Segmen
     return blocks
 
 
-def context(report: Report) -> dict[str, Any]:
-    """The variables every template sees."""
-    titles = {p.document.name: p.document.metadata.title for p in report.documents}
-    dates = {p.document.name: p.document.metadata.date for p in report.documents}
-    pages = {t.key for t in report.timelines}
-    return {
-        "documents": report.documents,
-        "timelines": report.timelines,
-        "summaries": [
-            (t, link.latest(t), link.movement(t), link.releases(t)) for t in report.timelines
-        ],
-        "changes": report.changes,
-        "rewordings": report.rewordings,
-        "versions": report.versions,
-        "rejected": report.rejected,
-        "withdrawn": report.withdrawn,
-        "history": report.history,
-        "latest_run": report.history[-1] if report.history else None,
-        "deltas": report.deltas[:DELTAS_SHOWN],
-        "deltas_total": len(report.deltas),
-        "titles": titles,
-        "dates": dates,
-        "pages": pages,
-        "timelines_by_key": {t.key: t for t in report.timelines},
-        "removal_summary": removal_summary,
-        "fact_count": sum(len(p.facts) for p in report.documents),
-        "root": "",
-    }
-
-
 def fact_order(fact: Fact) -> tuple[str, int, int, str]:
     """Facts in document and offset order."""
     return (fact.document, fact.start, fact.sentence.find(fact.mention), fact.mention)
@@ -279,35 +267,38 @@ def facts_jsonl(documents: Sequence[ProcessedDocument]) -> Iterator[str]:
         yield json.dumps(fact.as_json(), sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def facts_csv(documents: Sequence[ProcessedDocument]) -> Iterator[str]:
-    """The facts as CSV, one row per fact, for spreadsheets: row by row."""
-    row = io.StringIO()
-    writer = csv.DictWriter(row, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for fact in sorted((f for p in documents for f in p.facts), key=fact_order):
+def csv_rows(facts: Iterable[Fact], header: bool = False) -> str:
+    """Facts as CSV rows, in the order given, after the header row when asked for."""
+    rows = io.StringIO()
+    writer = csv.DictWriter(rows, fieldnames=CSV_FIELDS, lineterminator="\n")
+    if header:
+        writer.writeheader()
+    for fact in facts:
         writer.writerow({k: v for k, v in fact.as_json().items() if k in CSV_FIELDS})
-        yield row.getvalue()
-        row.seek(0)
-        row.truncate()
-    yield row.getvalue()
+    return rows.getvalue()
 
 
-def json_items(name: str, records: Sequence[Any], last: bool) -> Iterator[str]:
-    """One list of a top-level JSON object, item by item, indented as json.dumps(indent=1)
-    indents it inside the whole object."""
+def json_item(record: object) -> str:
+    """A record as one item of a list of a top-level JSON object, indented as
+    json.dumps(indent=1) indents it inside the whole object."""
+    text = json.dumps(plain(record), sort_keys=True, ensure_ascii=False, indent=1)
+    return text.replace("\n", "\n  ")
+
+
+def json_items(name: str, items: Sequence[str], last: bool) -> Iterator[str]:
+    """One list of a top-level JSON object from its items (json_item), one at a time."""
     yield f' "{name}": ['
-    for number, record in enumerate(records):
-        item = json.dumps(plain(record), sort_keys=True, ensure_ascii=False, indent=1)
-        yield ("," if number else "") + "\n  " + item.replace("\n", "\n  ")
-    yield ("\n ]" if records else "]") + ("\n" if last else ",\n")
+    for number, item in enumerate(items):
+        yield ("," if number else "") + "\n  " + item
+    yield ("\n ]" if items else "]") + ("\n" if last else ",\n")
 
 
-def changes_json(report: Report) -> Iterator[str]:
+def changes_json(keys: Sequence[KeySection], shown: Sequence[RewordingPart]) -> Iterator[str]:
     """The classified statements of every tracked fact and the reworded claims, as JSON:
     the bytes of one json.dumps(indent=1) of both lists, a statement at a time."""
     yield "{\n"
-    yield from json_items("changes", report.changes, last=False)
-    yield from json_items("rewordings", report.rewordings, last=True)
+    yield from json_items("changes", [item for k in keys for item in k.changes_json], last=False)
+    yield from json_items("rewordings", [r.json for r in shown], last=True)
     yield "}\n"
 
 
@@ -321,26 +312,49 @@ def document_page(name: str, kind: str) -> str:
     return f"documents/{slug(name.rsplit('.', 1)[0])}.{kind}"
 
 
-def page_digests(
+def key_item(key: str) -> str:
+    """How a tracked fact is named among the items of a report: its pages and its section."""
+    return f"metric:{key}"
+
+
+def release_item(name: str) -> str:
+    """How a release is named among the items of a report: its pages and its section."""
+    return f"release:{name}"
+
+
+def item_digests(
     documents: Sequence[ProcessedDocument], tracked: Mapping[str, Sequence[Fact]], version: str
 ) -> dict[str, str]:
-    """A digest of what each metric and release page shows, so that a run renders again only
-    the pages whose inputs changed (TRACKED: the facts of each key with a page of its own).
-    VERSION stands for what every page depends on: the code, templates and rules, and what a
-    release's facts were extracted under; a release is then known by its name and hash, and a
-    metric page by the releases that state it."""
+    """A digest of what the pages and section of each tracked fact and release show, so that
+    a run renders again only those whose inputs changed (TRACKED: the facts of each key with
+    a page of its own). VERSION stands for what every item depends on: the code, templates
+    and rules, and what a release's facts were extracted under; a release is then known by
+    its name and hash, and a tracked fact by the releases that state it."""
     hashes = {p.document.name: p.document.sha256 for p in documents}
     digests: dict[str, str] = {}
     for key, facts in tracked.items():
         sources = sorted({fact.document for fact in facts})
         digest = content_digest(version, key, *(f"{n}\0{hashes.get(n)}" for n in sources))
-        digests |= {metric_page(key, kind): digest for kind in PAGE_KINDS}
+        digests[key_item(key)] = digest
     for processed in documents:
         name = processed.document.name
         linked = sorted({fact.key for fact in processed.facts if fact.key in tracked})
         digest = content_digest(version, name, processed.document.sha256, *linked)
-        digests |= {document_page(name, kind): digest for kind in PAGE_KINDS}
+        digests[release_item(name)] = digest
     return digests
+
+
+def item_pages(item: str) -> set[str]:
+    """The pages of a tracked fact or a release, by its item name."""
+    kind, _, name = item.partition(":")
+    if kind == "metric":
+        return {metric_page(name, page) for page in PAGE_KINDS}
+    return release_pages(name)
+
+
+def page_digests(items: Mapping[str, str]) -> dict[str, str]:
+    """The digest of each page: that of its item."""
+    return {page: digest for item, digest in items.items() for page in item_pages(item)}
 
 
 def release_pages(name: str) -> set[str]:
@@ -359,6 +373,22 @@ def unchanged_pages(
     }
 
 
+def settled_items(
+    folder: Path,
+    items: Mapping[str, str],
+    pages_before: Mapping[str, str],
+    sections_before: Mapping[str, str],
+) -> set[str]:
+    """The tracked facts and releases (ITEMS: their digests) that need no rendering: their
+    section is kept under the same digest and their pages are on disk as last written from it."""
+    unchanged = unchanged_pages(folder, page_digests(items), pages_before)
+    return {
+        item
+        for item, digest in items.items()
+        if sections_before.get(item) == digest and item_pages(item) <= unchanged
+    }
+
+
 def content_digest(*parts: str) -> str:
     """The sha256 of strings kept apart, so that no two lists of parts share a digest."""
     digest = hashlib.sha256()
@@ -367,43 +397,158 @@ def content_digest(*parts: str) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Macros:
+    """The row and section macros of the summary pages (templates `_rows.*.j2`)."""
+
+    html: Any
+    md: Any
+
+
+def macros(env: Environment) -> Macros:
+    """The row and section macros of both kinds of page."""
+    return Macros(env.get_template("_rows.html.j2").module, env.get_template("_rows.md.j2").module)
+
+
+def key_section(
+    timeline: Timeline,
+    rewordings: Sequence[Rewording],
+    titles: Mapping[str, str],
+    dates: Mapping[str, str | None],
+    rows: Macros,
+) -> KeySection:
+    """What the summary files show of one tracked fact (REWORDINGS: its reworded claims)."""
+    last, move, count = link.latest(timeline), link.movement(timeline), link.releases(timeline)
+    changes = link.changed_facts([timeline])
+    return KeySection(
+        key=timeline.key,
+        figure_html=str(rows.html.figure_row(timeline, last, move, count, titles)),
+        figure_md=str(rows.md.figure_row(timeline, last, move, count, titles)),
+        changes_html="".join(str(rows.html.change_row(c, titles)) for c in changes),
+        changes_md="".join(str(rows.md.change_row(c, titles)) for c in changes),
+        changes_json=tuple(json_item(c) for c in changes),
+        rewordings=tuple(
+            RewordingPart(
+                pair=content_digest(r.before_sentence, r.after_sentence),
+                html=str(rows.html.rewording(r, timeline.label, titles, dates)),
+                md=str(rows.md.rewording(r, timeline.label, titles, dates)),
+                json=json_item(r),
+            )
+            for r in rewordings
+        ),
+    )
+
+
+def release_section(processed: ProcessedDocument, rows: Macros) -> ReleaseSection:
+    """What the summary files show of one release."""
+    facts = sorted(processed.facts, key=fact_order)
+    return ReleaseSection(
+        name=processed.document.name,
+        title=processed.document.metadata.title,
+        facts=len(facts),
+        row_html=str(rows.html.release_row(processed)),
+        row_md=str(rows.md.release_row(processed)),
+        jsonl="".join(
+            json.dumps(fact.as_json(), sort_keys=True, ensure_ascii=False) + "\n" for fact in facts
+        ),
+        csv=csv_rows(facts),
+    )
+
+
+def shown_rewordings(keys: Sequence[KeySection]) -> list[RewordingPart]:
+    """The reworded claims of every tracked fact, each pair of sentences once (under the first
+    fact that shows it)."""
+    seen: set[str] = set()
+    shown: list[RewordingPart] = []
+    for section in keys:
+        for part in section.rewordings:
+            if part.pair not in seen:
+                seen.add(part.pair)
+                shown.append(part)
+    return shown
+
+
+def summary_files(
+    keys: Sequence[KeySection],
+    releases: Sequence[ReleaseSection],
+    overview: Overview,
+    templates: Path,
+) -> Iterator[tuple[str, Iterable[str]]]:
+    """The files about the whole report, put together from the sections of its tracked facts
+    and of its releases (both in report order): the overview and reworded-claims pages, the
+    exports and the style sheet."""
+    env = environment(templates)
+    shown = shown_rewordings(keys)
+    variables: dict[str, Any] = {
+        "titles": {r.name: r.title for r in releases},
+        "versions": overview.versions,
+        "rejected": overview.rejected,
+        "withdrawn": overview.withdrawn,
+        "history": overview.history,
+        "latest_run": overview.history[-1] if overview.history else None,
+        "deltas": overview.deltas[:DELTAS_SHOWN],
+        "deltas_total": len(overview.deltas),
+        "fact_count": sum(r.facts for r in releases),
+        "rewording_count": len(shown),
+        "root": "",
+    }
+    yield "facts.jsonl", (r.jsonl for r in releases)
+    yield "facts.csv", chain((csv_rows((), header=True),), (r.csv for r in releases))
+    yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
+    yield "changes.json", changes_json(keys, shown)
+    parts = {
+        "html": (Markup, [(k.figure_html, k.changes_html) for k in keys], "row_html", "html"),
+        "md": (str, [(k.figure_md, k.changes_md) for k in keys], "row_md", "md"),
+    }
+    for kind, (mark, rows, row, rewording) in parts.items():
+        page_vars = variables | {
+            "figure_rows": [mark(figure) for figure, _ in rows],
+            "change_rows": [mark(changes) for _, changes in rows if changes],
+            "release_rows": [mark(getattr(r, row)) for r in releases],
+            "rewording_parts": [mark(getattr(r, rewording)) for r in shown],
+        }
+        for page in ("index", "changes"):
+            yield f"{page}.{kind}", (env.get_template(f"{page}.{kind}.j2").render(page_vars),)
+
+
+def metric_pages(
+    timelines: Iterable[Timeline],
+    titles: Mapping[str, str],
+    templates: Path,
+    unchanged: AbstractSet[str] = frozenset(),
+) -> Iterator[tuple[str, Iterable[str]]]:
+    """The page of each tracked fact but those in UNCHANGED (TITLES: of its releases)."""
+    env = environment(templates)
+    for timeline in timelines:
+        paths = {kind: metric_page(timeline.key, kind) for kind in PAGE_KINDS}
+        if set(paths.values()) <= unchanged:
+            continue
+        page_vars = {"t": timeline, "chart": chart_svg(timeline), "titles": titles, "root": "../"}
+        for kind, path in paths.items():
+            yield path, (env.get_template(f"metric.{kind}.j2").render(page_vars),)
+
+
 def render_pages(
     report: Report, templates: Path, unchanged: AbstractSet[str] = frozenset()
 ) -> Iterator[tuple[str, Iterable[str]]]:
     """Every report file as (path inside the report folder, its text in pieces), one at a
-    time, so that a large report is never held whole in memory; the metric and release pages
-    in UNCHANGED are left out (they are on disk as they would be rendered)."""
-    yield from fact_files(report.documents)
-    yield from summary_pages(report, templates, unchanged)
+    time; the metric and release pages in UNCHANGED are left out (they are on disk as they
+    would be rendered)."""
+    rows = macros(environment(templates))
+    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    dates = {p.document.name: p.document.metadata.date for p in report.documents}
+    reworded: dict[str, list[Rewording]] = {}
+    for rewording in report.rewordings:
+        reworded.setdefault(rewording.after.key if rewording.after else "", []).append(rewording)
+    keys = [key_section(t, reworded.get(t.key, ()), titles, dates, rows) for t in report.timelines]
+    releases = [release_section(p, rows) for p in report.documents]
+    overview = Overview(
+        report.versions, report.rejected, report.withdrawn, report.history, report.deltas
+    )
+    yield from summary_files(keys, releases, overview, templates)
+    yield from metric_pages(report.timelines, titles, templates, unchanged)
     pages = {timeline.key for timeline in report.timelines}
     yield from document_pages(report.documents, pages, templates, unchanged)
-
-
-def fact_files(documents: Sequence[ProcessedDocument]) -> Iterator[tuple[str, Iterable[str]]]:
-    """The facts of every release as JSON lines and as CSV; they need no linking."""
-    yield "facts.jsonl", facts_jsonl(documents)
-    yield "facts.csv", facts_csv(documents)
-
-
-def summary_pages(
-    report: Report, templates: Path, unchanged: AbstractSet[str] = frozenset()
-) -> Iterator[tuple[str, Iterable[str]]]:
-    """The report files but the fact files and the release pages, as render_pages gives them."""
-    env = environment(templates)
-    variables = context(report)
-    nested = variables | {"root": "../"}
-    yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
-    yield "changes.json", changes_json(report)
-    for page in ("index", "changes"):
-        for kind in PAGE_KINDS:
-            yield f"{page}.{kind}", (env.get_template(f"{page}.{kind}.j2").render(variables),)
-    for timeline in report.timelines:
-        paths = {kind: metric_page(timeline.key, kind) for kind in PAGE_KINDS}
-        if set(paths.values()) <= unchanged:
-            continue
-        page_vars = nested | {"t": timeline, "chart": chart_svg(timeline)}
-        for kind, path in paths.items():
-            yield path, (env.get_template(f"metric.{kind}.j2").render(page_vars),)
 
 
 def document_pages(

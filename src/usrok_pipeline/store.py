@@ -45,12 +45,15 @@ from .records import (
     DiffSpan,
     Fact,
     FactDelta,
+    KeySection,
     LastRun,
     Metadata,
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
+    ReleaseSection,
     Removal,
+    RewordingPart,
     RunRecord,
     SourceFile,
     plain,
@@ -169,6 +172,17 @@ COMPARISONS = Table(
     Column("spans", Text, nullable=False),
     PrimaryKeyConstraint("version", "digest"),
 )
+# The rendered sections of each tracked fact and release of a report folder, with the digest
+# of what each was rendered from.
+REPORT_SECTIONS = Table(
+    "report_sections",
+    METADATA,
+    Column("reports", Text, nullable=False),
+    Column("item", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    PrimaryKeyConstraint("reports", "item"),
+)
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
     ("runs", "code", "TEXT"),
@@ -232,6 +246,22 @@ def decode_processed(payload: str) -> ProcessedDocument:
         removed=tuple(Removal(**r) for r in doc["removed"]),
     )
     return ProcessedDocument(document, tuple(Fact(**f) for f in raw["facts"]))
+
+
+def decode_section(payload: str) -> KeySection | ReleaseSection:
+    """A report section from its JSON: a tracked fact's has a key, a release's a name."""
+    raw: dict[str, Any] = json.loads(payload)
+    if "key" not in raw:
+        return ReleaseSection(**raw)
+    return KeySection(
+        key=raw["key"],
+        figure_html=raw["figure_html"],
+        figure_md=raw["figure_md"],
+        changes_html=raw["changes_html"],
+        changes_md=raw["changes_md"],
+        changes_json=tuple(raw["changes_json"]),
+        rewordings=tuple(RewordingPart(**r) for r in raw["rewordings"]),
+    )
 
 
 def now() -> str:
@@ -696,6 +726,70 @@ class Store:
         from: they are about to be written again."""
         with self.transaction() as db:
             delete_page_digests(db, reports, paths)
+
+    def section_digests(self, reports: str) -> dict[str, str]:
+        """What the sections kept for a report folder were rendered from, by item."""
+        query = text("SELECT item, digest FROM report_sections WHERE reports = :reports")
+        with self.reading() as db:
+            return {item: digest for item, digest in db.execute(query, {"reports": reports})}  # noqa: C416
+
+    def sections(
+        self, reports: str, wanted: Mapping[str, str]
+    ) -> dict[str, KeySection | ReleaseSection]:
+        """The sections kept for a report folder of the items WANTED (item: digest), where
+        they were rendered from that digest; read a thousand items a query."""
+        items = sorted(wanted)
+        found: dict[str, KeySection | ReleaseSection] = {}
+        columns = (REPORT_SECTIONS.c.item, REPORT_SECTIONS.c.digest, REPORT_SECTIONS.c.payload)
+        with self.reading() as db:
+            for start in range(0, len(items), NAMES_PER_QUERY):
+                query = select(*columns).where(
+                    REPORT_SECTIONS.c.reports == reports,
+                    REPORT_SECTIONS.c.item.in_(items[start : start + NAMES_PER_QUERY]),
+                )
+                found |= {
+                    item: decode_section(payload)
+                    for item, digest, payload in db.execute(query)
+                    if wanted[item] == digest
+                }
+        return found
+
+    def key_sections(self, reports: str, wanted: Mapping[str, str]) -> dict[str, KeySection]:
+        """The kept sections of tracked facts among WANTED (item: digest)."""
+        found = self.sections(reports, wanted).items()
+        return {item: s for item, s in found if isinstance(s, KeySection)}
+
+    def release_sections(
+        self, reports: str, wanted: Mapping[str, str]
+    ) -> dict[str, ReleaseSection]:
+        """The kept sections of releases among WANTED (item: digest)."""
+        found = self.sections(reports, wanted).items()
+        return {item: s for item, s in found if isinstance(s, ReleaseSection)}
+
+    def save_sections(
+        self, reports: str, sections: Mapping[str, tuple[str, KeySection | ReleaseSection]]
+    ) -> None:
+        """Keep rendered sections (item: (digest, section)) of a report folder."""
+        rows = [
+            {"reports": reports, "item": item, "digest": digest, "payload": encode(section)}
+            for item, (digest, section) in sorted(sections.items())
+        ]
+        with self.transaction() as db:
+            for start in range(0, len(rows), INSERT_CHUNK):
+                upsert(db, REPORT_SECTIONS, rows[start : start + INSERT_CHUNK], ("reports", "item"))
+
+    def prune_sections(self, reports: str, keep: Collection[str]) -> None:
+        """Drop the sections of a report folder for items it no longer has."""
+        with self.transaction() as db:
+            query = select(REPORT_SECTIONS.c.item).where(REPORT_SECTIONS.c.reports == reports)
+            gone = sorted({item for (item,) in db.execute(query)} - set(keep))
+            for start in range(0, len(gone), NAMES_PER_QUERY):
+                db.execute(
+                    REPORT_SECTIONS.delete().where(
+                        REPORT_SECTIONS.c.reports == reports,
+                        REPORT_SECTIONS.c.item.in_(gone[start : start + NAMES_PER_QUERY]),
+                    )
+                )
 
     def comparisons(self, version: str) -> dict[str, Comparison]:
         """Sentence pairs compared by earlier runs under this diff code, by pair digest."""
