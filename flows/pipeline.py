@@ -9,6 +9,7 @@ import sys
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
@@ -34,12 +35,12 @@ from usrok_pipeline import pipeline, render  # noqa: E402
 from usrok_pipeline.ingest import scan  # noqa: E402
 from usrok_pipeline.records import (  # noqa: E402
     CleanedDocument,
-    Fact,
     FactDelta,
     KeySection,
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
+    Release,
     RunRecord,
     RunSummary,
     SourceFile,
@@ -57,9 +58,11 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Extracted:
-    """The facts of every current release and what it took to get them."""
+    """Every current release (in seeds order), the facts of those whose facts the snapshot
+    does not hold yet, and what it took to get them."""
 
-    processed: list[ProcessedDocument]
+    releases: list[Release]
+    changed: list[ProcessedDocument]
     fresh: int
     learned: frozenset[str]
     fingerprint: str
@@ -232,12 +235,18 @@ def extract_all(
     force: bool,
     workers: Workers,
 ) -> Extracted:
-    """Facts of every release; those processed before under the same rules come from the store."""
+    """Every release, and the facts of those whose facts the snapshot does not hold under
+    these rules: from the processed releases kept in the store, else extracted now."""
     learned = pipeline.learn(candidates[sha256] for _, sha256 in readable)
     key = pipeline.fingerprint(learned)
     with Store.open(settings.database) as store, collector_paused():
-        cached = {} if force else store.processed(set(readable), key)
-    todo = [(name, sha256) for name, sha256 in readable if name not in cached]
+        stated = {} if force else store.stated_releases(key)
+        held = {
+            name for name, sha256 in readable if name in stated and stated[name].sha256 == sha256
+        }
+        rest = [(name, sha256) for name, sha256 in readable if name not in held]
+        cached = {} if force else store.processed(set(rest), key)
+    todo = [(name, sha256) for name, sha256 in rest if name not in cached]
     batches = pipeline.batches(todo, settings.workers)
     done = workers.map(
         normalize_and_extract,
@@ -249,7 +258,9 @@ def extract_all(
     )
     with collector_paused():
         by_name = cached | {p.document.name: p for packed in done for p in packed.take()}
-    return Extracted([by_name[name] for name, _ in readable], len(todo), learned, key)
+    releases = [stated[n] if n in held else Release.of(by_name[n]) for n, _ in readable]
+    changed = [by_name[name] for name, _ in rest]
+    return Extracted(releases, changed, len(todo), learned, key)
 
 
 def clean_and_extract(
@@ -275,25 +286,21 @@ def compare(
 ) -> tuple[list[VersionChange], list[str], list[FactDelta]]:
     """Text diffs against previous versions, withdrawn documents, and the facts that changed."""
     rules = pipeline.cleaning_key()
-    current = {p.document.name: p.document.sha256 for p in extracted.processed}
+    current = {r.name: r.sha256 for r in extracted.releases}
+    changed = {p.document.name: p for p in extracted.changed}
     with Store.open(database) as store:
         pairs: list[tuple[CleanedDocument, NormalizedDocument]] = []
         previous = store.previous_versions(current)
-        for processed in extracted.processed:
-            doc = processed.document
-            if doc.name not in previous:
-                continue
-            earlier = previous[doc.name]
+        unread = {(name, current[name]) for name in previous if name not in changed}
+        documents = changed | store.processed(unread, extracted.fingerprint)
+        for name, earlier in previous.items():
             cached = store.cleaned([earlier.sha256], rules).get(earlier.sha256)
             old = [cached] if cached else pipeline.first_pass(pipeline.parse_sources([earlier])[0])
-            pairs.extend((o, doc) for o in old)
+            pairs.extend((o, documents[name].document) for o in old)
         withdrawn = sorted((set(store.withdrawn()) | set(inventory.removed)) - set(current))
         with collector_paused():
             deltas = pipeline.fact_changes(
-                extracted.processed,
-                extracted.fingerprint,
-                store.versions_in_snapshot(),
-                store.snapshot,
+                current, extracted.changed, store.versions_in_snapshot(), store.snapshot
             )
     return pipeline.version_changes(pairs, extracted.learned), withdrawn, deltas
 
@@ -314,7 +321,7 @@ class PagePlan:
 
     items: dict[str, str]
     settled: frozenset[str]
-    tracked: dict[str, list[Fact]]
+    tracked: dict[str, list[str]]
     releases: list[tuple[str, str, str]]
 
     @property
@@ -331,8 +338,8 @@ def plan_pages(
     were rendered (every one when FORCE), and the releases among them (name, hash, digest).
     The page digests of those are dropped first: should the run stop halfway, none of their
     pages is taken for up to date by a later run."""
-    tracked = pipeline.tracked(extracted.processed)
-    items = render.item_digests(extracted.processed, tracked, code + extracted.fingerprint)
+    tracked = pipeline.tracked(extracted.releases)
+    items = render.item_digests(extracted.releases, tracked, code + extracted.fingerprint)
     with Store.open(database) as store:
         pages = {} if force else store.page_digests(str(reports))
         sections = {} if force else store.section_digests(str(reports))
@@ -340,9 +347,9 @@ def plan_pages(
         stale = sorted(page for item in set(items) - settled for page in render.item_pages(item))
         store.forget_page_digests(str(reports), stale)
     releases = [
-        (p.document.name, p.document.sha256, items[item])
-        for p in extracted.processed
-        if (item := render.release_item(p.document.name)) not in settled
+        (r.name, r.sha256, items[item])
+        for r in extracted.releases
+        if (item := render.release_item(r.name)) not in settled
     ]
     return PagePlan(items, frozenset(settled), tracked, releases)
 
@@ -374,9 +381,12 @@ def link_and_render(
     sections; the sections of every tracked fact, in key order, come back."""
     version = pipeline.comparison_key()
     todo = [key for key in plan.tracked if render.key_item(key) not in plan.settled]
+    current = {r.name for r in extracted.releases}
     with Store.open(database) as store:
-        compare = pipeline.Comparisons(store.comparisons(version))
-    linked = pipeline.link_keys(extracted.processed, plan.tracked, todo, compare, templates)
+        stated = store.stated_facts(todo)
+        facts = pipeline.key_facts(todo, current, extracted.changed, stated)
+        known = partial(store.comparisons, version)
+        linked = pipeline.link_keys(extracted.releases, facts, known, templates)
     written = render.write_files(
         reports, render.metric_pages(linked.timelines, linked.titles, templates)
     )
@@ -389,7 +399,7 @@ def link_and_render(
         if (item := render.key_item(key)) in plan.settled
     }
     with Store.open(database) as store:
-        store.save_comparisons(version, compare.new)
+        store.save_comparisons(version, linked.compared)
         store.save_sections(str(reports), fresh)
         found = store.key_sections(str(reports), kept)
     sections = found | {item: section for item, (_, section) in fresh.items()}
@@ -446,7 +456,8 @@ def finish(
             status,
             deltas,
             extracted.fingerprint if extracted else None,
-            extracted.processed if extracted else None,
+            [r.name for r in extracted.releases] if extracted else None,
+            extracted.changed if extracted else (),
             sources,
             outcome,
             pages,
@@ -563,11 +574,11 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         with Workers(settings.workers, settings.cluster) as workers:
             extracted, undecodable, parsed = clean_and_extract(sources, settings, force, workers)
             failed += undecodable
-            facts = sum(len(p.facts) for p in extracted.processed)
+            facts = sum(r.facts for r in extracted.releases)
             logger.info(
                 "extract: %d releases processed, %d from the store, %d facts",
                 extracted.fresh,
-                len(extracted.processed) - extracted.fresh,
+                len(extracted.releases) - extracted.fresh,
                 facts,
             )
             versions, withdrawn, deltas = compare(
@@ -610,7 +621,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 large(keys),
                 large(overview),
                 large(plan),
-                sorted(p.document.name for p in extracted.processed),
+                sorted(r.name for r in extracted.releases),
                 settings.templates,
                 settings.reports,
                 settings.database,

@@ -11,7 +11,7 @@ import pytest
 from conftest import PROJECT, SEEDS
 from usrok_pipeline import link, pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
-from usrok_pipeline.records import Comparison, DiffSpan, SourceFile
+from usrok_pipeline.records import Comparison, DiffSpan, Release, SourceFile
 from usrok_pipeline.store import Store, replace_page_digests
 
 TEMPLATES = PROJECT / "templates"
@@ -29,7 +29,8 @@ def report_of(sources: list[SourceFile]) -> render.Report:
 
 
 def digests(report: render.Report, version: str) -> dict[str, str]:
-    items = render.item_digests(report.documents, pipeline.tracked(report.documents), version)
+    releases = [Release.of(p) for p in report.documents]
+    items = render.item_digests(releases, pipeline.tracked(releases), version)
     return render.page_digests(items)
 
 
@@ -159,9 +160,9 @@ def test_comparisons_are_kept_per_version_of_the_diff_code(tmp_path: Path) -> No
     comparison = link.compare_sentences("Trade rose to $1 billion.", "Trade grew to $1 billion.")
     with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
         store.save_comparisons("v1", {"pair": comparison})
-        assert store.comparisons("v1") == {"pair": comparison}
+        assert store.comparisons("v1", ["pair", "other"]) == {"pair": comparison}
         store.save_comparisons("v2", {})
-        assert store.comparisons("v1") == {}
+        assert store.comparisons("v1", ["pair"]) == {}
 
 
 def test_a_report_from_remembered_comparisons_is_the_same() -> None:

@@ -96,7 +96,12 @@ def test_the_snapshot_rewrites_only_the_documents_that_changed(store_url: str) -
             processed, _ = pipeline.process(sources)
             run = store.begin_run("seeds")
             inventory = store.inventory(sources)
-            store.finish_run(run, inventory, [], "completed", (), key, processed, sources)
+            names = [s.name for s in sources]
+            before = store.versions_in_snapshot()
+            changed = [
+                p for p in processed if before.get(p.document.name) != (p.document.sha256, key)
+            ]
+            store.finish_run(run, inventory, [], "completed", (), key, names, changed, sources)
             assert store.versions_in_snapshot() == {s.name: (s.sha256, key) for s in sources}
             assert store.snapshot([s.name for s in sources]) == [
                 f for p in processed for f in p.facts
@@ -110,7 +115,8 @@ def test_the_snapshot_rewrites_only_the_documents_that_changed(store_url: str) -
             "completed",
             (),
             "rules-2",
-            processed,
+            ["a.txt"],
+            [],
             second[:1],
         )
         assert list(store.versions_in_snapshot()) == ["a.txt"]

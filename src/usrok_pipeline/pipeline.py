@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +23,7 @@ from .records import (
     ParsedDocument,
     ProcessedDocument,
     Rejected,
+    Release,
     ReleaseSection,
     RunRecord,
     SourceFile,
@@ -184,15 +186,53 @@ def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta
     return sorted(deltas, key=lambda d: (d.fact.document, d.fact.start, d.change, d.fact.mention))
 
 
-def tracked(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]]:
-    """The facts of each key with a page of its own, as linking will group them."""
-    return link.tracked_keys(sorted(documents, key=lambda p: p.document.name))
+def tracked(releases: Iterable[Release]) -> dict[str, list[str]]:
+    """The releases (by name, in order) that state each key with a page of its own: catalog
+    metrics, and keys stated in more than one release."""
+    stating: dict[str, list[str]] = defaultdict(list)
+    metrics: set[str] = set()
+    for release in sorted(releases, key=lambda r: r.name):
+        for key in release.keys:
+            stating[key].append(release.name)
+        metrics.update(release.metrics)
+    return {
+        key: names for key, names in sorted(stating.items()) if key in metrics or len(names) > 1
+    }
+
+
+def key_facts(
+    keys: Collection[str],
+    current: Collection[str],
+    changed: Sequence[ProcessedDocument],
+    stated: Mapping[str, Mapping[str, Sequence[Fact]]],
+) -> dict[str, list[Fact]]:
+    """The facts of each of KEYS, in release and offset order: those of the CHANGED releases,
+    and for every other CURRENT release those the snapshot holds (STATED: by key and release)."""
+    fresh = {p.document.name: p for p in changed}
+    found: dict[str, list[Fact]] = {}
+    for key in keys:
+        by_release = {
+            name: facts
+            for name, facts in stated.get(key, {}).items()
+            if name in current and name not in fresh
+        }
+        for name, processed in fresh.items():
+            facts = [fact for fact in processed.facts if fact.key == key]
+            if facts:
+                by_release[name] = facts
+        found[key] = [fact for name in sorted(by_release) for fact in by_release[name]]
+    return found
 
 
 def comparison_key() -> str:
     """What comparing two sentences depends on besides them: the diff code and the threshold
     of a rewording."""
     return files_hash(COMPARISON_FILES)
+
+
+def comparison_digest(before: str, after: str) -> str:
+    """How a comparison of two sentences is known."""
+    return render.content_digest(before, after)
 
 
 class Comparisons:
@@ -204,7 +244,7 @@ class Comparisons:
         self.new: dict[str, Comparison] = {}
 
     def __call__(self, before: str, after: str) -> Comparison:
-        digest = render.content_digest(before, after)
+        digest = comparison_digest(before, after)
         found = self.known.get(digest) or self.new.get(digest)
         if found is None:
             found = self.new[digest] = link.compare_sentences(before, after)
@@ -219,27 +259,30 @@ class Linked:
     timelines: list[Timeline]
     sections: list[KeySection]
     titles: dict[str, str]
+    compared: dict[str, Comparison]
 
 
 def link_keys(
-    documents: Sequence[ProcessedDocument],
-    tracked: Mapping[str, Sequence[Fact]],
-    keys: Collection[str],
-    compare: Callable[[str, str], Comparison],
+    releases: Sequence[Release],
+    facts: Mapping[str, Sequence[Fact]],
+    known: Callable[[set[str]], Mapping[str, Comparison]],
     templates: Path,
 ) -> Linked:
-    """Timelines and sections of the tracked KEYS only (TRACKED: the facts of every tracked
-    key), in key order: those of the other keys are kept from earlier runs."""
-    dates = {p.document.name: p.document.metadata.date for p in documents}
-    titles = {p.document.name: p.document.metadata.title for p in documents}
+    """Timelines and sections of the tracked keys of FACTS only (their facts, from every
+    release), in key order: those of the other keys are kept from earlier runs. KNOWN gives
+    the comparisons earlier runs made of the sentence pairs named (by pair digest); the pairs
+    compared here are returned with the rest."""
+    dates = {r.name: r.date for r in releases}
+    titles = {r.name: r.title for r in releases}
     labels = extract.load_catalog().labels
-    lines = [link.timeline(key, tracked[key], dates, labels) for key in sorted(keys)]
+    lines = [link.timeline(key, facts[key], dates, labels) for key in sorted(facts)]
+    compare = Comparisons(known({comparison_digest(*pair) for pair in link.sentence_pairs(lines)}))
     rows = render.macros(render.environment(templates))
     sections = [
         render.key_section(line, link.rewordings([line], compare), titles, dates, rows)
         for line in lines
     ]
-    return Linked(lines, sections, titles)
+    return Linked(lines, sections, titles, compare.new)
 
 
 def release_sections(
@@ -346,20 +389,16 @@ def nothing_to_do(
 
 
 def fact_changes(
-    processed: Sequence[ProcessedDocument],
-    fingerprint: str,
-    stated: Mapping[str, tuple[str | None, str | None]],
+    current: Collection[str],
+    changed: Sequence[ProcessedDocument],
+    stated: Collection[str],
     stated_facts: Callable[[set[str]], Sequence[Fact]],
 ) -> list[FactDelta]:
-    """Facts added and removed since the last run (STATED: the hash and fingerprint each
-    release's facts were stored under; STATED_FACTS: those facts, of the releases named).
-    The same bytes under the same fingerprint state the same facts, so only the releases
-    that changed or went are compared."""
-    current = {p.document.name for p in processed}
-    changed = [
-        p for p in processed if stated.get(p.document.name) != (p.document.sha256, fingerprint)
-    ]
-    names = {p.document.name for p in changed} | (set(stated) - current)
+    """Facts added and removed since the last run: those of the releases that CHANGED since
+    their facts were stored, and of those STATED then and no longer CURRENT (STATED_FACTS:
+    the facts stored of the releases named). The same bytes under the same fingerprint state
+    the same facts, so no other release is compared."""
+    names = {p.document.name for p in changed} | (set(stated) - set(current))
     return fact_deltas(stated_facts(names), (f for p in changed for f in p.facts))
 
 

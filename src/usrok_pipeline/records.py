@@ -132,6 +132,36 @@ class ProcessedDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class Release:
+    """A current release as a run needs it without reading it again: its version, the title
+    and date its pages show, how many facts it states and under which keys."""
+
+    name: str
+    sha256: str
+    title: str
+    date: str | None
+    facts: int
+    keys: tuple[str, ...]
+    metrics: tuple[str, ...]  # the keys among them that are catalog metrics
+
+    @classmethod
+    def of(cls, processed: ProcessedDocument) -> Release:
+        """What a run needs of a processed release."""
+        document, facts = processed.document, processed.facts
+        keys = sorted({fact.key for fact in facts})
+        metrics = sorted({fact.key for fact in facts if fact.metric is not None})
+        return cls(
+            document.name,
+            document.sha256,
+            document.metadata.title,
+            document.metadata.date,
+            len(facts),
+            tuple(keys),
+            tuple(metrics),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class DiffSpan:
     """One run of a word diff: kept, inserted or deleted text."""
 

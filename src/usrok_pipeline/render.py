@@ -27,6 +27,7 @@ from .records import (
     KeySection,
     ProcessedDocument,
     Rejected,
+    Release,
     ReleaseSection,
     Rewording,
     RewordingPart,
@@ -323,24 +324,24 @@ def release_item(name: str) -> str:
 
 
 def item_digests(
-    documents: Sequence[ProcessedDocument], tracked: Mapping[str, Sequence[Fact]], version: str
+    releases: Sequence[Release], tracked: Mapping[str, Sequence[str]], version: str
 ) -> dict[str, str]:
     """A digest of what the pages and section of each tracked fact and release show, so that
-    a run renders again only those whose inputs changed (TRACKED: the facts of each key with
-    a page of its own). VERSION stands for what every item depends on: the code, templates
-    and rules, and what a release's facts were extracted under; a release is then known by
-    its name and hash, and a tracked fact by the releases that state it."""
-    hashes = {p.document.name: p.document.sha256 for p in documents}
+    a run renders again only those whose inputs changed (TRACKED: the releases that state
+    each key with a page of its own). VERSION stands for what every item depends on: the
+    code, templates and rules, and what a release's facts were extracted under; a release is
+    then known by its name and hash, and a tracked fact by the releases that state it."""
+    hashes = {r.name: r.sha256 for r in releases}
     digests: dict[str, str] = {}
-    for key, facts in tracked.items():
-        sources = sorted({fact.document for fact in facts})
+    for key, names in tracked.items():
+        sources = sorted(set(names))
         digest = content_digest(version, key, *(f"{n}\0{hashes.get(n)}" for n in sources))
         digests[key_item(key)] = digest
-    for processed in documents:
-        name = processed.document.name
-        linked = sorted({fact.key for fact in processed.facts if fact.key in tracked})
-        digest = content_digest(version, name, processed.document.sha256, *linked)
-        digests[release_item(name)] = digest
+    for release in releases:
+        linked = sorted(key for key in release.keys if key in tracked)
+        digests[release_item(release.name)] = content_digest(
+            version, release.name, release.sha256, *linked
+        )
     return digests
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -51,6 +52,7 @@ from .records import (
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
+    Release,
     ReleaseSection,
     Removal,
     RewordingPart,
@@ -143,6 +145,17 @@ SNAPSHOT = Table(
     Column("facts", Text, nullable=False),
     Column("sha256", Text),
     Column("fingerprint", Text),
+    Column("release", Text),
+)
+# The facts of the snapshot again, by release and key: a run reads those of the keys it links.
+STATEMENTS = Table(
+    "statements",
+    METADATA,
+    Column("name", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("facts", Text, nullable=False),
+    PrimaryKeyConstraint("name", "key"),
+    Index("statements_by_key", "key"),
 )
 PROCESSED = Table(
     "processed",
@@ -194,6 +207,7 @@ COLUMNS_ADDED = (
     ("cleaned", "candidates", "TEXT"),
     ("snapshot", "sha256", "TEXT"),
     ("snapshot", "fingerprint", "TEXT"),
+    ("snapshot", "release", "TEXT"),
 )
 
 
@@ -246,6 +260,12 @@ def decode_processed(payload: str) -> ProcessedDocument:
         removed=tuple(Removal(**r) for r in doc["removed"]),
     )
     return ProcessedDocument(document, tuple(Fact(**f) for f in raw["facts"]))
+
+
+def decode_release(payload: str) -> Release:
+    """A release as a run needs it, from its JSON."""
+    raw: dict[str, Any] = json.loads(payload)
+    return Release(**raw | {"keys": tuple(raw["keys"]), "metrics": tuple(raw["metrics"])})
 
 
 def decode_section(payload: str) -> KeySection | ReleaseSection:
@@ -398,39 +418,55 @@ def record_sources(
 
 
 def snapshot_versions(db: Connection) -> dict[str, tuple[str | None, str | None]]:
-    """The hash and extraction fingerprint of each document of the snapshot, by name."""
-    rows = db.execute(select(SNAPSHOT.c.name, SNAPSHOT.c.sha256, SNAPSHOT.c.fingerprint))
-    return {name: (sha256, fingerprint) for name, sha256, fingerprint in rows}
+    """The hash and extraction fingerprint of each document of the snapshot, by name; (None,
+    None) for a document stored before the snapshot kept its facts by key, so that it is
+    read again and stored anew."""
+    columns = (SNAPSHOT.c.name, SNAPSHOT.c.sha256, SNAPSHOT.c.fingerprint, SNAPSHOT.c.release)
+    return {
+        name: (sha256, fingerprint) if release is not None else (None, None)
+        for name, sha256, fingerprint, release in db.execute(select(*columns))
+    }
 
 
 def replace_snapshot(
-    db: Connection, current: Sequence[ProcessedDocument], fingerprint: str | None
+    db: Connection,
+    current: Collection[str],
+    changed: Sequence[ProcessedDocument],
+    fingerprint: str | None,
 ) -> None:
-    """Make the snapshot the facts of CURRENT, rewriting only the documents whose bytes or
-    extraction changed (the same bytes under the same fingerprint give the same facts)."""
-    before = snapshot_versions(db)
-    changed = [
-        p for p in current if before.get(p.document.name) != (p.document.sha256, fingerprint)
-    ]
-    removed = set(before) - {p.document.name for p in current}
-    stale = sorted(removed | {p.document.name for p in changed})
-    for start in range(0, len(stale), NAMES_PER_QUERY):
-        db.execute(
-            SNAPSHOT.delete().where(SNAPSHOT.c.name.in_(stale[start : start + NAMES_PER_QUERY]))
-        )
-    insert_rows(
-        db,
-        SNAPSHOT,
-        (
+    """Make the snapshot the facts of the CURRENT documents, rewriting only those that CHANGED
+    since it was written (with what a run needs of each) and dropping those gone."""
+    gone = set(snapshot_versions(db)) - set(current)
+    stale = sorted(gone | {p.document.name for p in changed})
+    for table in (SNAPSHOT, STATEMENTS):
+        for start in range(0, len(stale), NAMES_PER_QUERY):
+            names = stale[start : start + NAMES_PER_QUERY]
+            db.execute(table.delete().where(table.c.name.in_(names)))
+    rows: list[dict[str, Any]] = []
+    statements: list[dict[str, Any]] = []
+    for processed in changed:
+        name = processed.document.name
+        by_key: dict[str, list[str]] = {}
+        encoded = []
+        for fact in processed.facts:
+            text = json.dumps(plain(fact), sort_keys=True)
+            encoded.append(text)
+            by_key.setdefault(fact.key, []).append(text)
+        rows.append(
             {
-                "name": p.document.name,
-                "facts": json.dumps([plain(f) for f in p.facts], sort_keys=True),
-                "sha256": p.document.sha256,
+                "name": name,
+                "facts": "[" + ", ".join(encoded) + "]",
+                "sha256": processed.document.sha256,
                 "fingerprint": fingerprint,
+                "release": encode(Release.of(processed)),
             }
-            for p in changed
-        ),
-    )
+        )
+        statements += [
+            {"name": name, "key": key, "facts": "[" + ", ".join(facts) + "]"}
+            for key, facts in by_key.items()
+        ]
+    insert_rows(db, SNAPSHOT, rows)
+    insert_rows(db, STATEMENTS, statements)
 
 
 def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) -> None:
@@ -661,14 +697,16 @@ class Store:
         status: str,
         deltas: Sequence[FactDelta] = (),
         fingerprint: str | None = None,
-        current: Sequence[ProcessedDocument] | None = None,
+        current: Collection[str] | None = None,
+        changed: Sequence[ProcessedDocument] = (),
         sources: Sequence[SourceFile] = (),
         outcome: tuple[str, str, int, int] | None = None,
         pages: dict[str, str] | None = None,
     ) -> None:
         """Record how a run ended: the files it could not use, the facts it changed and, when
-        it produced them, the facts now stated (what the next run is compared with) and what
-        the pages of its report were rendered from."""
+        it produced them, the facts now stated (what the next run is compared with: CURRENT
+        names every release, CHANGED those whose facts the snapshot does not hold yet) and
+        what the pages of its report were rendered from."""
         added = sum(1 for d in deltas if d.change == "added")
         code, reports, facts, recurring = outcome or (None, None, None, None)
         with self.transaction() as db:
@@ -676,7 +714,7 @@ class Store:
                 replace_page_digests(db, reports, pages)
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
-                replace_snapshot(db, current, fingerprint)
+                replace_snapshot(db, current, changed, fingerprint)
             insert_rows(
                 db,
                 FAILURES,
@@ -791,16 +829,25 @@ class Store:
                     )
                 )
 
-    def comparisons(self, version: str) -> dict[str, Comparison]:
-        """Sentence pairs compared by earlier runs under this diff code, by pair digest."""
-        query = text("SELECT digest, similarity, spans FROM comparisons WHERE version = :v")
+    def comparisons(self, version: str, digests: Collection[str]) -> dict[str, Comparison]:
+        """The sentence pairs among DIGESTS compared by earlier runs under this diff code, by
+        pair digest; read a thousand pairs a query."""
+        wanted = sorted(digests)
+        columns = (COMPARISONS.c.digest, COMPARISONS.c.similarity, COMPARISONS.c.spans)
+        found: dict[str, Comparison] = {}
         with self.reading() as db:
-            return {
-                digest: Comparison(
-                    similarity, tuple(DiffSpan(op, text) for op, text in json.loads(spans))
+            for start in range(0, len(wanted), NAMES_PER_QUERY):
+                query = select(*columns).where(
+                    COMPARISONS.c.version == version,
+                    COMPARISONS.c.digest.in_(wanted[start : start + NAMES_PER_QUERY]),
                 )
-                for digest, similarity, spans in db.execute(query, {"v": version})
-            }
+                found |= {
+                    digest: Comparison(
+                        similarity, tuple(DiffSpan(op, text) for op, text in json.loads(spans))
+                    )
+                    for digest, similarity, spans in db.execute(query)
+                }
+        return found
 
     def save_comparisons(self, version: str, comparisons: dict[str, Comparison]) -> None:
         """Keep new sentence comparisons; those of other diff code are dropped."""
@@ -835,6 +882,29 @@ class Store:
                 )
             ]
         return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
+
+    def stated_releases(self, fingerprint: str) -> dict[str, Release]:
+        """The releases of the snapshot whose facts were extracted under FINGERPRINT, by name."""
+        query = select(SNAPSHOT.c.name, SNAPSHOT.c.release).where(
+            SNAPSHOT.c.fingerprint == fingerprint, SNAPSHOT.c.release.is_not(None)
+        )
+        with self.reading() as db:
+            return {name: decode_release(release) for name, release in db.execute(query)}
+
+    def stated_facts(self, keys: Collection[str]) -> dict[str, dict[str, list[Fact]]]:
+        """The facts of the snapshot under each of KEYS, by key and release; a thousand keys
+        a query."""
+        wanted = sorted(keys)
+        found: dict[str, dict[str, list[Fact]]] = {key: {} for key in wanted}
+        columns = (STATEMENTS.c.key, STATEMENTS.c.name, STATEMENTS.c.facts)
+        with self.reading() as db:
+            for start in range(0, len(wanted), NAMES_PER_QUERY):
+                query = select(*columns).where(
+                    STATEMENTS.c.key.in_(wanted[start : start + NAMES_PER_QUERY])
+                )
+                for key, name, facts in db.execute(query):
+                    found[key][name] = [Fact(**fact) for fact in json.loads(facts)]
+        return found
 
     def versions_in_snapshot(self) -> dict[str, tuple[str | None, str | None]]:
         """The hash and extraction fingerprint of each document of the snapshot, by name."""
