@@ -4,6 +4,7 @@ changed, and a pair of sentences is diffed once."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,29 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
     assert pages_of(reports) == pages_of(fresh)
     for name in ("changes.json", "changes.html", "changes.md", "facts.jsonl", "facts.csv"):
         assert (reports / name).read_bytes() == (fresh / name).read_bytes()
+
+
+def test_a_store_from_before_facts_were_kept_by_key_is_brought_up_to_date(
+    tmp_path: Path,
+) -> None:
+    from flows.pipeline import run_pipeline
+
+    seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
+    shutil.copytree(SEEDS, seeds)
+    run_pipeline(str(seeds), str(reports), str(state))
+    with sqlite3.connect(state / "state.db") as db:
+        db.execute("UPDATE snapshot SET release = NULL")
+        db.execute("DELETE FROM statements")
+    (seeds / "010_added.txt").write_text(ADDED)
+    run_pipeline(str(seeds), str(reports), str(state))
+    fresh = tmp_path / "fresh"
+    run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
+    assert pages_of(reports) == pages_of(fresh)
+    for name in ("changes.json", "facts.jsonl"):
+        assert (reports / name).read_bytes() == (fresh / name).read_bytes()
+    with Store.open(f"sqlite:///{state / 'state.db'}") as store:
+        assert {d.fact.document for d in store.latest_deltas()} == {"010_added.txt"}
+        assert None not in {sha256 for sha256, _ in store.versions_in_snapshot().values()}
 
 
 def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:

@@ -117,7 +117,9 @@ def test_changes_json_put_together_is_one_json_document(corpus: str) -> None:
         "changes": [dataclasses.asdict(change) for change in report.changes],
         "rewordings": [dataclasses.asdict(rewording) for rewording in report.rewordings],
     }
-    assert streamed == json.dumps(whole, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+    assert json.loads(streamed) == json.loads(json.dumps(whole))
+    items = [line for line in streamed.splitlines() if line.startswith("  {")]
+    assert len(items) == len(whole["changes"]) + len(whole["rewordings"])  # one a line
     assert (corpus == "seeds") == bool(report.rewordings)  # both a filled and an empty list
 
 
@@ -147,3 +149,5 @@ def test_the_index_lists_the_first_fact_changes_of_a_large_run() -> None:
     assert f"The first {render.DELTAS_SHOWN} of 600 fact changes are listed" in index
     assert "<summary>600 fact changes</summary>" in files["index.html"]
     assert files["index.html"].count('<td data-label="Change">added</td>') == render.DELTAS_SHOWN
+    assert len(render.delta_rows(deltas)) == render.DELTAS_SHOWN
+    assert "the table artifact lists the first 500" in render.run_summary(record, deltas)

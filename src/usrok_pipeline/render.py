@@ -280,14 +280,13 @@ def csv_rows(facts: Iterable[Fact], header: bool = False) -> str:
 
 
 def json_item(record: object) -> str:
-    """A record as one item of a list of a top-level JSON object, indented as
-    json.dumps(indent=1) indents it inside the whole object."""
-    text = json.dumps(plain(record), sort_keys=True, ensure_ascii=False, indent=1)
-    return text.replace("\n", "\n  ")
+    """A record as one line of a list of changes.json, keys sorted: compact, as the file lists
+    every statement and indenting it took the slow pure-Python encoder."""
+    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
 
 
 def json_items(name: str, items: Sequence[str], last: bool) -> Iterator[str]:
-    """One list of a top-level JSON object from its items (json_item), one at a time."""
+    """One list of a top-level JSON object from its items (json_item), one item a line."""
     yield f' "{name}": ['
     for number, item in enumerate(items):
         yield ("," if number else "") + "\n  " + item
@@ -295,8 +294,8 @@ def json_items(name: str, items: Sequence[str], last: bool) -> Iterator[str]:
 
 
 def changes_json(keys: Sequence[KeySection], shown: Sequence[RewordingPart]) -> Iterator[str]:
-    """The classified statements of every tracked fact and the reworded claims, as JSON:
-    the bytes of one json.dumps(indent=1) of both lists, a statement at a time."""
+    """The classified statements of every tracked fact and the reworded claims, as one JSON
+    object of both lists, a statement a line."""
     yield "{\n"
     yield from json_items("changes", [item for k in keys for item in k.changes_json], last=False)
     yield from json_items("rewordings", [r.json for r in shown], last=True)
@@ -647,7 +646,9 @@ def write_files(folder: Path, files: Iterable[tuple[str, Iterable[str]]]) -> lis
 
 
 def delta_rows(deltas: Sequence[FactDelta]) -> list[dict[str, str]]:
-    """The facts a run changed, as table rows."""
+    """The first facts a run changed, as many as the index lists, as table rows: a first run
+    over a large corpus adds every fact, and a table artifact of a hundred thousand rows
+    helps nobody (and took seconds to send)."""
     return [
         {
             "change": d.change,
@@ -656,7 +657,7 @@ def delta_rows(deltas: Sequence[FactDelta]) -> list[dict[str, str]]:
             "value": stated(d.fact),
             "period": d.fact.period or "",
         }
-        for d in deltas
+        for d in deltas[:DELTAS_SHOWN]
     ]
 
 
@@ -676,5 +677,9 @@ def run_summary(record: RunRecord, deltas: Sequence[FactDelta], shown: int = 20)
             for d in deltas[:shown]
         ]
         if len(deltas) > shown:
-            lines.append(f"\n… and {len(deltas) - shown} more in the table artifact.")
+            listed = min(len(deltas), DELTAS_SHOWN)
+            lines.append(
+                f"\n… and {len(deltas) - shown} more: the table artifact lists the first "
+                f"{listed}, and every fact is in facts.jsonl."
+            )
     return "\n".join(lines) + "\n"
