@@ -320,14 +320,10 @@ class PagePlan:
     and which need rendering."""
 
     items: dict[str, str]
+    pages: dict[str, str]
     settled: frozenset[str]
     tracked: dict[str, list[str]]
     releases: list[tuple[str, str, str]]
-
-    @property
-    def pages(self) -> dict[str, str]:
-        """The digest of every metric and release page."""
-        return render.page_digests(self.items)
 
 
 @task(name="plan pages", cache_policy=NO_CACHE)
@@ -340,10 +336,11 @@ def plan_pages(
     pages is taken for up to date by a later run."""
     tracked = pipeline.tracked(extracted.releases)
     items = render.item_digests(extracted.releases, tracked, code + extracted.fingerprint)
+    pages = render.page_digests(items)
     with Store.open(database) as store:
-        pages = {} if force else store.page_digests(str(reports))
+        pages_before = {} if force else store.page_digests(str(reports))
         sections = {} if force else store.section_digests(str(reports))
-        settled = render.settled_items(reports, items, pages, sections)
+        settled = render.settled_items(reports, items, pages, pages_before, sections)
         stale = sorted(page for item in set(items) - settled for page in render.item_pages(item))
         store.forget_page_digests(str(reports), stale)
     releases = [
@@ -351,7 +348,7 @@ def plan_pages(
         for r in extracted.releases
         if (item := render.release_item(r.name)) not in settled
     ]
-    return PagePlan(items, frozenset(settled), tracked, releases)
+    return PagePlan(items, pages, frozenset(settled), tracked, releases)
 
 
 @task(name="render releases", cache_policy=NO_CACHE)
@@ -382,27 +379,23 @@ def link_and_render(
     version = pipeline.comparison_key()
     todo = [key for key in plan.tracked if render.key_item(key) not in plan.settled]
     current = {r.name for r in extracted.releases}
-    with Store.open(database) as store:
-        stated = store.stated_facts(todo)
-        facts = pipeline.key_facts(todo, current, extracted.changed, stated)
-        known = partial(store.comparisons, version)
-        linked = pipeline.link_keys(extracted.releases, facts, known, templates)
-    written = render.write_files(
-        reports, render.metric_pages(linked.timelines, linked.titles, templates)
-    )
-    fresh = {
-        render.key_item(s.key): (plan.items[render.key_item(s.key)], s) for s in linked.sections
-    }
     kept = {
         item: plan.items[item]
         for key in plan.tracked
         if (item := render.key_item(key)) in plan.settled
     }
-    with Store.open(database) as store:
+    with Store.open(database) as store, collector_paused():
+        stated = store.stated_facts(todo)
+        facts = pipeline.key_facts(todo, current, extracted.changed, stated)
+        known = partial(store.comparisons, version)
+        linked = pipeline.link_keys(extracted.releases, facts, known, templates)
+        written = render.write_files(
+            reports, render.metric_pages(linked.timelines, linked.titles, templates)
+        )
+        fresh = {render.key_item(s.key): s for s in linked.sections}
         store.save_comparisons(version, linked.compared)
-        store.save_sections(str(reports), fresh)
-        found = store.key_sections(str(reports), kept)
-    sections = found | {item: section for item, (_, section) in fresh.items()}
+        store.save_sections(str(reports), {i: (plan.items[i], s) for i, s in fresh.items()})
+        sections = store.key_sections(str(reports), kept) | fresh
     return written, [sections[render.key_item(key)] for key in plan.tracked]
 
 
@@ -419,11 +412,13 @@ def write_summary(
     """Write the overview, reworded-claims and export files from the sections of every tracked
     fact and release (RELEASES: names in report order); sections of items gone are dropped."""
     wanted = {item: plan.items[item] for item in map(render.release_item, releases)}
-    with Store.open(database) as store:
+    with Store.open(database) as store, collector_paused():
         found = store.release_sections(str(reports), wanted)
         store.prune_sections(str(reports), plan.items)
-    sections = [found[item] for item in wanted]
-    return render.write_files(reports, render.summary_files(keys, sections, overview, templates))
+        sections = [found[item] for item in wanted]
+        return render.write_files(
+            reports, render.summary_files(keys, sections, overview, templates)
+        )
 
 
 @task(name="remove stale pages", cache_policy=NO_CACHE)
@@ -448,7 +443,7 @@ def finish(
     """Record, in one transaction, how the run ended: the versions it read, the facts now
     stated, what changed and what the report pages were rendered from. A run that does not
     get here leaves no results behind."""
-    with Store.open(database) as store:
+    with Store.open(database) as store, collector_paused():
         store.finish_run(
             run_id,
             inventory,

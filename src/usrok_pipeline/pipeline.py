@@ -208,20 +208,20 @@ def key_facts(
 ) -> dict[str, list[Fact]]:
     """The facts of each of KEYS, in release and offset order: those of the CHANGED releases,
     and for every other CURRENT release those the snapshot holds (STATED: by key and release)."""
-    fresh = {p.document.name: p for p in changed}
-    found: dict[str, list[Fact]] = {}
-    for key in keys:
-        by_release = {
-            name: facts
-            for name, facts in stated.get(key, {}).items()
-            if name in current and name not in fresh
-        }
-        for name, processed in fresh.items():
-            facts = [fact for fact in processed.facts if fact.key == key]
-            if facts:
-                by_release[name] = facts
-        found[key] = [fact for name in sorted(by_release) for fact in by_release[name]]
-    return found
+    fresh = {p.document.name for p in changed}
+    by_key: dict[str, dict[str, list[Fact]]] = {key: {} for key in keys}
+    for key, stating in by_key.items():
+        for name, facts in stated.get(key, {}).items():
+            if name in current and name not in fresh:
+                stating[name] = list(facts)
+    for processed in changed:
+        for fact in processed.facts:
+            if fact.key in by_key:
+                by_key[fact.key].setdefault(fact.document, []).append(fact)
+    return {
+        key: [fact for name in sorted(stating) for fact in stating[name]]
+        for key, stating in by_key.items()
+    }
 
 
 def comparison_key() -> str:

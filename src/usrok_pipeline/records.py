@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SCALARS = (str, int, float, bool, type(None))  # what plain() returns as it is, checked first
+
 
 def plain(value: Any) -> Any:
     """A record as JSON-ready built-ins: what dataclasses.asdict gives, without the deep copy
     of every field that made it the slowest step of writing facts."""
+    if isinstance(value, SCALARS):
+        return value
     names = getattr(value, "__dataclass_fields__", None)
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import filecmp
 import hashlib
 import io
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from functools import cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -160,8 +163,11 @@ def web_url(url: str | None) -> str | None:
     return url if url and WEB_URL.match(url) else None
 
 
+@cache
 def environment(templates: Path) -> Environment:
-    """The Jinja environment: HTML autoescaped, undefined names an error, output stable."""
+    """The Jinja environment: HTML autoescaped, undefined names an error, output stable; one
+    per templates folder, so that each template is compiled once (and again when its file
+    changes: the loader checks)."""
     env = Environment(
         loader=FileSystemLoader(templates),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
@@ -362,26 +368,37 @@ def release_pages(name: str) -> set[str]:
     return {document_page(name, kind) for kind in PAGE_KINDS}
 
 
+def pages_on_disk(folder: Path) -> set[str]:
+    """The metric and release pages in a report folder, read a folder at a time."""
+    found: set[str] = set()
+    for subfolder in PAGE_FOLDERS:
+        if (folder / subfolder).is_dir():
+            with os.scandir(folder / subfolder) as entries:
+                found |= {f"{subfolder}/{e.name}" for e in entries if e.is_file()}
+    return found
+
+
 def unchanged_pages(
     folder: Path, digests: Mapping[str, str], before: Mapping[str, str]
 ) -> set[str]:
     """The pages whose inputs are those they were last written from, and still on disk."""
+    present = pages_on_disk(folder)
     return {
-        path
-        for path, digest in digests.items()
-        if before.get(path) == digest and (folder / path).is_file()
+        path for path, digest in digests.items() if before.get(path) == digest and path in present
     }
 
 
 def settled_items(
     folder: Path,
     items: Mapping[str, str],
+    pages: Mapping[str, str],
     pages_before: Mapping[str, str],
     sections_before: Mapping[str, str],
 ) -> set[str]:
-    """The tracked facts and releases (ITEMS: their digests) that need no rendering: their
-    section is kept under the same digest and their pages are on disk as last written from it."""
-    unchanged = unchanged_pages(folder, page_digests(items), pages_before)
+    """The tracked facts and releases (ITEMS and their PAGES: digests) that need no rendering:
+    their section is kept under the same digest and their pages are on disk as last written
+    from it."""
+    unchanged = unchanged_pages(folder, pages, pages_before)
     return {
         item
         for item, digest in items.items()
@@ -579,29 +596,22 @@ def render(report: Report, templates: Path) -> dict[str, str]:
     return {name: "".join(pieces) for name, pieces in render_pages(report, templates)}
 
 
-def file_digest(path: Path) -> str:
-    """The sha256 of a file, read a block at a time."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes (sizes first: most changes change the size)."""
+    return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
 
 
 def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
     """Write a file through a temporary file and a rename, unless it already holds exactly
-    this text; a text in many pieces is streamed and compared by hash."""
+    this text; a text in many pieces is streamed, then compared with the file on disk."""
     whole = pieces[0] if isinstance(pieces, tuple) and len(pieces) == 1 else None
     if whole is not None and path.exists() and path.read_text(encoding="utf-8") == whole:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    digest = hashlib.sha256()
     with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-        for piece in pieces:
-            handle.write(piece)
-            digest.update(piece.encode("utf-8"))
-    if whole is None and path.exists() and file_digest(path) == digest.hexdigest():
+        handle.writelines(pieces)
+    if whole is None and path.exists() and same_bytes(path, temporary):
         temporary.unlink()
         return False
     temporary.replace(path)
@@ -620,13 +630,9 @@ def write_reports(
 
 def remove_stale_pages(folder: Path, pages: Collection[str]) -> list[str]:
     """Remove the metric and release pages not among PAGES; return their paths."""
-    removed: list[str] = []
-    for subfolder in PAGE_FOLDERS:
-        for path in sorted((folder / subfolder).glob("*")):
-            name = f"{subfolder}/{path.name}"
-            if path.is_file() and name not in pages:
-                path.unlink()
-                removed.append(name)
+    removed = sorted(pages_on_disk(folder) - set(pages))
+    for name in removed:
+        (folder / name).unlink()
     return removed
 
 
