@@ -339,7 +339,9 @@ def plan_pages(
     pages = render.page_digests(items)
     with Store.open(database) as store:
         pages_before = {} if force else store.page_digests(str(reports))
-        sections = {} if force else store.section_digests(str(reports))
+        keys, names = ({}, {}) if force else store.section_digests(str(reports))
+        sections = {render.key_item(k): d for k, d in keys.items()}
+        sections |= {render.release_item(n): d for n, d in names.items()}
         settled = render.settled_items(reports, items, pages, pages_before, sections)
         stale = sorted(page for item in set(items) - settled for page in render.item_pages(item))
         store.forget_page_digests(str(reports), stale)
@@ -363,10 +365,10 @@ def render_releases(
     """Write the pages and keep the sections of a batch of releases (name, hash, digest),
     read processed from the store."""
     documents = stored_releases([(name, sha256) for name, sha256, _ in batch.items], key, database)
-    digests = {render.release_item(name): digest for name, _, digest in batch.items}
+    digests = {name: digest for name, _, digest in batch.items}
     sections = pipeline.release_sections(documents, digests, templates)
     with Store.open(database) as store:
-        store.save_sections(str(reports), sections)
+        store.save_release_sections(str(reports), sections)
     return render.write_files(reports, render.document_pages(documents, pages, templates))
 
 
@@ -380,7 +382,7 @@ def link_and_render(
     todo = [key for key in plan.tracked if render.key_item(key) not in plan.settled]
     current = {r.name for r in extracted.releases}
     kept = {
-        item: plan.items[item]
+        key: plan.items[item]
         for key in plan.tracked
         if (item := render.key_item(key)) in plan.settled
     }
@@ -392,11 +394,12 @@ def link_and_render(
         written = render.write_files(
             reports, render.metric_pages(linked.timelines, linked.titles, templates)
         )
-        fresh = {render.key_item(s.key): s for s in linked.sections}
+        fresh = {s.key: (plan.items[render.key_item(s.key)], s) for s in linked.sections}
         store.save_comparisons(version, linked.compared)
-        store.save_sections(str(reports), {i: (plan.items[i], s) for i, s in fresh.items()})
-        sections = store.key_sections(str(reports), kept) | fresh
-    return written, [sections[render.key_item(key)] for key in plan.tracked]
+        store.save_key_sections(str(reports), fresh)
+        sections = store.key_sections(str(reports), kept)
+    sections |= {key: section for key, (_, section) in fresh.items()}
+    return written, [sections[key] for key in plan.tracked]
 
 
 @task(name="write summary files", cache_policy=NO_CACHE)
@@ -411,11 +414,11 @@ def write_summary(
 ) -> list[str]:
     """Write the overview, reworded-claims and export files from the sections of every tracked
     fact and release (RELEASES: names in report order); sections of items gone are dropped."""
-    wanted = {item: plan.items[item] for item in map(render.release_item, releases)}
+    wanted = {name: plan.items[render.release_item(name)] for name in releases}
     with Store.open(database) as store, collector_paused():
         found = store.release_sections(str(reports), wanted)
-        store.prune_sections(str(reports), plan.items)
-        sections = [found[item] for item in wanted]
+        store.prune_sections(str(reports), plan.tracked, wanted)
+        sections = [found[name] for name in releases]
         return render.write_files(
             reports, render.summary_files(keys, sections, overview, templates)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -151,19 +152,24 @@ def test_sections_are_kept_per_report_folder_under_their_digest(tmp_path: Path) 
     rows = render.macros(render.environment(TEMPLATES))
     titles = {p.document.name: p.document.metadata.title for p in report.documents}
     dates = {p.document.name: p.document.metadata.date for p in report.documents}
-    reworded = report.rewordings[0]
-    line = next(t for t in report.timelines if reworded.after and t.key == reworded.after.key)
-    key = render.key_section(line, [reworded], titles, dates, rows)
+    line = report.timelines[0]
+    key = render.key_section(line, report.rewordings, titles, dates, rows)
+    key = replace(key, changes_json=('{"a": 1}', '{"b": "two\\nlines"}'))
+    assert len(key.rewordings) > 1
     release = render.release_section(report.documents[0], rows)
+    other = next(t for t in report.timelines if t.key != line.key)
+    empty = render.key_section(other, [], titles, dates, rows)
+    k, e, r = line.key, other.key, release.name
     with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        store.save_sections("reports", {"metric:k": ("1", key), "release:r": ("2", release)})
-        store.save_sections("elsewhere", {"release:r": ("9", release)})
-        assert store.key_sections("reports", {"metric:k": "1"}) == {"metric:k": key}
-        assert store.release_sections("reports", {"release:r": "2"}) == {"release:r": release}
-        assert store.release_sections("reports", {"release:r": "3"}) == {}
-        store.prune_sections("reports", ["metric:k"])
-        assert store.section_digests("reports") == {"metric:k": "1"}
-        assert store.section_digests("elsewhere") == {"release:r": "9"}
+        store.save_key_sections("reports", {k: ("1", key), e: ("3", empty)})
+        store.save_release_sections("reports", {r: ("2", release)})
+        store.save_release_sections("elsewhere", {r: ("9", release)})
+        assert store.key_sections("reports", {k: "1", e: "3"}) == {k: key, e: empty}
+        assert store.release_sections("reports", {r: "2"}) == {r: release}
+        assert store.release_sections("reports", {r: "3"}) == {}
+        store.prune_sections("reports", [k], [])
+        assert store.section_digests("reports") == ({k: "1"}, {})
+        assert store.section_digests("elsewhere") == ({}, {r: "9"})
 
 
 def test_a_pair_of_sentences_is_compared_once() -> None:

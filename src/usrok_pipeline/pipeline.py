@@ -288,11 +288,13 @@ def link_keys(
 def release_sections(
     documents: Sequence[ProcessedDocument], digests: Mapping[str, str], templates: Path
 ) -> dict[str, tuple[str, ReleaseSection]]:
-    """The section of each release, by item, with the digest it is rendered from (DIGESTS:
-    by item)."""
+    """The section of each release, by name, with the digest it is rendered from (DIGESTS:
+    by name)."""
     rows = render.macros(render.environment(templates))
-    items = ((render.release_item(p.document.name), p) for p in documents)
-    return {item: (digests[item], render.release_section(p, rows)) for item, p in items}
+    return {
+        p.document.name: (digests[p.document.name], render.release_section(p, rows))
+        for p in documents
+    }
 
 
 def overview(

@@ -26,6 +26,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    RowMapping,
     Table,
     Text,
     UniqueConstraint,
@@ -68,6 +69,18 @@ OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError)
 INSERT_CHUNK = 1000
 NAMES_PER_QUERY = 1000
 METADATA = MetaData()
+KEY_SECTION_TEXTS = (
+    "figure_html",
+    "figure_md",
+    "changes_html",
+    "changes_md",
+    "changes_json",
+    "pairs",
+    "rewordings_html",
+    "rewordings_md",
+    "rewordings_json",
+    "rewording_sizes",
+)
 RUNS = Table(
     "runs",
     METADATA,
@@ -186,15 +199,27 @@ COMPARISONS = Table(
     PrimaryKeyConstraint("version", "digest"),
 )
 # The rendered sections of each tracked fact and release of a report folder, with the digest
-# of what each was rendered from.
-REPORT_SECTIONS = Table(
-    "report_sections",
+# of what each was rendered from; texts are kept as they are (no JSON around them), since a
+# run reads every one back to put the summary files together.
+KEY_SECTIONS = Table(
+    "key_sections",
     METADATA,
     Column("reports", Text, nullable=False),
-    Column("item", Text, nullable=False),
+    Column("key", Text, nullable=False),
     Column("digest", Text, nullable=False),
-    Column("payload", Text, nullable=False),
-    PrimaryKeyConstraint("reports", "item"),
+    *(Column(name, Text, nullable=False) for name in KEY_SECTION_TEXTS),
+    PrimaryKeyConstraint("reports", "key"),
+)
+RELEASE_SECTIONS = Table(
+    "release_sections",
+    METADATA,
+    Column("reports", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("facts", Integer, nullable=False),
+    *(Column(name, Text, nullable=False) for name in ("row_html", "row_md", "jsonl", "csv")),
+    PrimaryKeyConstraint("reports", "name"),
 )
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
@@ -268,19 +293,47 @@ def decode_release(payload: str) -> Release:
     return Release(**raw | {"keys": tuple(raw["keys"]), "metrics": tuple(raw["metrics"])})
 
 
-def decode_section(payload: str) -> KeySection | ReleaseSection:
-    """A report section from its JSON: a tracked fact's has a key, a release's a name."""
-    raw: dict[str, Any] = json.loads(payload)
-    if "key" not in raw:
-        return ReleaseSection(**raw)
+def key_section_row(section: KeySection) -> dict[str, str]:
+    """A tracked fact's section as the columns of its row: lists of JSON lines and digests
+    joined by newlines (which neither holds), rendered reworded claims concatenated with
+    their sizes."""
+    parts = section.rewordings
+    return {
+        "key": section.key,
+        "figure_html": section.figure_html,
+        "figure_md": section.figure_md,
+        "changes_html": section.changes_html,
+        "changes_md": section.changes_md,
+        "changes_json": "\n".join(section.changes_json),
+        "pairs": "\n".join(part.pair for part in parts),
+        "rewordings_html": "".join(part.html for part in parts),
+        "rewordings_md": "".join(part.md for part in parts),
+        "rewordings_json": "\n".join(part.json for part in parts),
+        "rewording_sizes": " ".join(f"{len(part.html)},{len(part.md)}" for part in parts),
+    }
+
+
+def key_section_of(row: RowMapping) -> KeySection:
+    """The inverse of key_section_row."""
+    html_at = md_at = 0
+    parts = []
+    sizes_of_parts = row["rewording_sizes"].split()
+    pairs = row["pairs"].split("\n") if sizes_of_parts else []
+    texts = row["rewordings_json"].split("\n") if sizes_of_parts else []
+    for pair, json_text, sizes in zip(pairs, texts, sizes_of_parts, strict=True):
+        html_size, md_size = map(int, sizes.split(","))
+        html = row["rewordings_html"][html_at : html_at + html_size]
+        md = row["rewordings_md"][md_at : md_at + md_size]
+        parts.append(RewordingPart(pair, html, md, json_text))
+        html_at, md_at = html_at + html_size, md_at + md_size
     return KeySection(
-        key=raw["key"],
-        figure_html=raw["figure_html"],
-        figure_md=raw["figure_md"],
-        changes_html=raw["changes_html"],
-        changes_md=raw["changes_md"],
-        changes_json=tuple(raw["changes_json"]),
-        rewordings=tuple(RewordingPart(**r) for r in raw["rewordings"]),
+        key=row["key"],
+        figure_html=row["figure_html"],
+        figure_md=row["figure_md"],
+        changes_html=row["changes_html"],
+        changes_md=row["changes_md"],
+        changes_json=tuple(row["changes_json"].split("\n")) if row["changes_json"] else (),
+        rewordings=tuple(parts),
     )
 
 
@@ -765,69 +818,109 @@ class Store:
         with self.transaction() as db:
             delete_page_digests(db, reports, paths)
 
-    def section_digests(self, reports: str) -> dict[str, str]:
-        """What the sections kept for a report folder were rendered from, by item."""
-        query = text("SELECT item, digest FROM report_sections WHERE reports = :reports")
+    def section_digests(self, reports: str) -> tuple[dict[str, str], dict[str, str]]:
+        """What the sections kept for a report folder were rendered from: by key for tracked
+        facts, by name for releases."""
         with self.reading() as db:
-            return {item: digest for item, digest in db.execute(query, {"reports": reports})}  # noqa: C416
-
-    def sections(
-        self, reports: str, wanted: Mapping[str, str]
-    ) -> dict[str, KeySection | ReleaseSection]:
-        """The sections kept for a report folder of the items WANTED (item: digest), where
-        they were rendered from that digest; read a thousand items a query."""
-        items = sorted(wanted)
-        found: dict[str, KeySection | ReleaseSection] = {}
-        columns = (REPORT_SECTIONS.c.item, REPORT_SECTIONS.c.digest, REPORT_SECTIONS.c.payload)
-        with self.reading() as db:
-            for start in range(0, len(items), NAMES_PER_QUERY):
-                query = select(*columns).where(
-                    REPORT_SECTIONS.c.reports == reports,
-                    REPORT_SECTIONS.c.item.in_(items[start : start + NAMES_PER_QUERY]),
+            keys = db.execute(
+                select(KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest).where(
+                    KEY_SECTIONS.c.reports == reports
                 )
-                found |= {
-                    item: decode_section(payload)
-                    for item, digest, payload in db.execute(query)
-                    if wanted[item] == digest
-                }
-        return found
+            )
+            by_key = {key: digest for key, digest in keys}  # noqa: C416
+            names = db.execute(
+                select(RELEASE_SECTIONS.c.name, RELEASE_SECTIONS.c.digest).where(
+                    RELEASE_SECTIONS.c.reports == reports
+                )
+            )
+            return by_key, {name: digest for name, digest in names}  # noqa: C416
 
     def key_sections(self, reports: str, wanted: Mapping[str, str]) -> dict[str, KeySection]:
-        """The kept sections of tracked facts among WANTED (item: digest)."""
-        found = self.sections(reports, wanted).items()
-        return {item: s for item, s in found if isinstance(s, KeySection)}
+        """The kept sections of the tracked facts WANTED (key: digest), where they were
+        rendered from that digest."""
+        columns = [KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest]
+        columns += [KEY_SECTIONS.c[name] for name in KEY_SECTION_TEXTS]
+        rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
+        return {row["key"]: key_section_of(row) for row in rows}
 
     def release_sections(
         self, reports: str, wanted: Mapping[str, str]
     ) -> dict[str, ReleaseSection]:
-        """The kept sections of releases among WANTED (item: digest)."""
-        found = self.sections(reports, wanted).items()
-        return {item: s for item, s in found if isinstance(s, ReleaseSection)}
+        """The kept sections of the releases WANTED (name: digest), where they were rendered
+        from that digest."""
+        fields = ("name", "title", "facts", "row_html", "row_md", "jsonl", "csv")
+        columns = [RELEASE_SECTIONS.c.digest, *(RELEASE_SECTIONS.c[f] for f in fields)]
+        rows = self.section_rows(
+            RELEASE_SECTIONS, RELEASE_SECTIONS.c.name, columns, reports, wanted
+        )
+        return {row["name"]: ReleaseSection(**{f: row[f] for f in fields}) for row in rows}
 
-    def save_sections(
-        self, reports: str, sections: Mapping[str, tuple[str, KeySection | ReleaseSection]]
+    def section_rows(
+        self,
+        table: Table,
+        named: Any,
+        columns: Sequence[Any],
+        reports: str,
+        wanted: Mapping[str, str],
+    ) -> list[RowMapping]:
+        """The rows of TABLE for a report folder whose name (column NAMED) is WANTED with
+        that digest; a thousand names a query."""
+        names = sorted(wanted)
+        found: list[RowMapping] = []
+        with self.reading() as db:
+            for start in range(0, len(names), NAMES_PER_QUERY):
+                query = select(*columns).where(
+                    table.c.reports == reports, named.in_(names[start : start + NAMES_PER_QUERY])
+                )
+                found += [
+                    row
+                    for row in db.execute(query).mappings()
+                    if wanted[row[named.name]] == row["digest"]
+                ]
+        return found
+
+    def save_key_sections(
+        self, reports: str, sections: Mapping[str, tuple[str, KeySection]]
     ) -> None:
-        """Keep rendered sections (item: (digest, section)) of a report folder."""
+        """Keep rendered sections of tracked facts (key: (digest, section))."""
         rows = [
-            {"reports": reports, "item": item, "digest": digest, "payload": encode(section)}
-            for item, (digest, section) in sorted(sections.items())
+            {"reports": reports, "digest": digest, **key_section_row(section)}
+            for digest, section in sections.values()
+        ]
+        with self.transaction() as db:
+            upsert(db, KEY_SECTIONS, rows, ("reports", "key"))
+
+    def save_release_sections(
+        self, reports: str, sections: Mapping[str, tuple[str, ReleaseSection]]
+    ) -> None:
+        """Keep rendered sections of releases (name: (digest, section))."""
+        rows = [
+            {"reports": reports, "digest": digest, **plain(section)}
+            for digest, section in sections.values()
         ]
         with self.transaction() as db:
             for start in range(0, len(rows), INSERT_CHUNK):
-                upsert(db, REPORT_SECTIONS, rows[start : start + INSERT_CHUNK], ("reports", "item"))
-
-    def prune_sections(self, reports: str, keep: Collection[str]) -> None:
-        """Drop the sections of a report folder for items it no longer has."""
-        with self.transaction() as db:
-            query = select(REPORT_SECTIONS.c.item).where(REPORT_SECTIONS.c.reports == reports)
-            gone = sorted({item for (item,) in db.execute(query)} - set(keep))
-            for start in range(0, len(gone), NAMES_PER_QUERY):
-                db.execute(
-                    REPORT_SECTIONS.delete().where(
-                        REPORT_SECTIONS.c.reports == reports,
-                        REPORT_SECTIONS.c.item.in_(gone[start : start + NAMES_PER_QUERY]),
-                    )
+                upsert(
+                    db, RELEASE_SECTIONS, rows[start : start + INSERT_CHUNK], ("reports", "name")
                 )
+
+    def prune_sections(self, reports: str, keys: Collection[str], names: Collection[str]) -> None:
+        """Drop the sections of a report folder for tracked facts and releases it no longer
+        has."""
+        with self.transaction() as db:
+            for table, column, keep in (
+                (KEY_SECTIONS, KEY_SECTIONS.c.key, keys),
+                (RELEASE_SECTIONS, RELEASE_SECTIONS.c.name, names),
+            ):
+                query = select(column).where(table.c.reports == reports)
+                gone = sorted({name for (name,) in db.execute(query)} - set(keep))
+                for start in range(0, len(gone), NAMES_PER_QUERY):
+                    db.execute(
+                        table.delete().where(
+                            table.c.reports == reports,
+                            column.in_(gone[start : start + NAMES_PER_QUERY]),
+                        )
+                    )
 
     def comparisons(self, version: str, digests: Collection[str]) -> dict[str, Comparison]:
         """The sentence pairs among DIGESTS compared by earlier runs under this diff code, by
