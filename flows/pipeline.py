@@ -645,6 +645,8 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             None,
         )
         raise
+    # Unchanged files are stored already, as the latest version of their release.
+    stored = set(inventory.unchanged)
     finish(
         settings.database,
         run_id,
@@ -653,7 +655,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         status,
         large(deltas),
         large(extracted),
-        large(sources),
+        large([source for source in sources if source.name not in stored]),
         (code, str(settings.reports), facts, recurring),
         large(plan.pages),
     )
