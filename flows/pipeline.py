@@ -386,7 +386,7 @@ def link_and_render(
         for key in plan.tracked
         if (item := render.key_item(key)) in plan.settled
     }
-    with Store.open(database) as store, collector_paused():
+    with Store.open(database) as store:
         stated = store.stated_facts(todo)
         facts = pipeline.key_facts(todo, current, extracted.changed, stated)
         known = partial(store.comparisons, version)
@@ -415,7 +415,7 @@ def write_summary(
     """Write the overview, reworded-claims and export files from the sections of every tracked
     fact and release (RELEASES: names in report order); sections of items gone are dropped."""
     wanted = {name: plan.items[render.release_item(name)] for name in releases}
-    with Store.open(database) as store, collector_paused():
+    with Store.open(database) as store:
         found = store.release_sections(str(reports), wanted)
         store.prune_sections(str(reports), plan.tracked, wanted)
         sections = [found[name] for name in releases]
@@ -446,7 +446,7 @@ def finish(
     """Record, in one transaction, how the run ended: the versions it read, the facts now
     stated, what changed and what the report pages were rendered from. A run that does not
     get here leaves no results behind."""
-    with Store.open(database) as store, collector_paused():
+    with Store.open(database) as store:
         store.finish_run(
             run_id,
             inventory,
@@ -509,7 +509,10 @@ def run_pipeline(
         Path(state_dir) if state_dir else None,
     )
     with run_lock(settings.state_dir, settings.database):
-        return process_seeds(settings, force)
+        try:
+            return process_seeds(settings, force)
+        finally:
+            gc.unfreeze()
 
 
 def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
@@ -571,6 +574,8 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
     try:
         with Workers(settings.workers, settings.cluster) as workers:
             extracted, undecodable, parsed = clean_and_extract(sources, settings, force, workers)
+            # The run's records live to its end: later collections need not walk them.
+            gc.freeze()
             failed += undecodable
             facts = sum(r.facts for r in extracted.releases)
             logger.info(
