@@ -416,12 +416,12 @@ def write_summary(
     fact and release (RELEASES: names in report order); sections of items gone are dropped."""
     wanted = {name: plan.items[render.release_item(name)] for name in releases}
     with Store.open(database) as store:
-        found = store.release_sections(str(reports), wanted)
+        found = store.release_sections(str(reports), wanted, exports=False)
         store.prune_sections(str(reports), plan.tracked, wanted)
         sections = [found[name] for name in releases]
-        return render.write_files(
-            reports, render.summary_files(keys, sections, overview, templates)
-        )
+        exports = tuple(store.release_exports(str(reports), releases, c) for c in ("jsonl", "csv"))
+        files = render.summary_files(keys, sections, overview, templates, (exports[0], exports[1]))
+        return render.write_files(reports, files)
 
 
 @task(name="remove stale pages", cache_policy=NO_CACHE)

@@ -167,6 +167,10 @@ def test_sections_are_kept_per_report_folder_under_their_digest(tmp_path: Path) 
         assert store.key_sections("reports", {k: "1", e: "3"}) == {k: key, e: empty}
         assert store.release_sections("reports", {r: "2"}) == {r: release}
         assert store.release_sections("reports", {r: "3"}) == {}
+        light = store.release_sections("reports", {r: "2"}, exports=False)[r]
+        assert light == replace(release, jsonl="", csv="") and release.jsonl
+        assert list(store.release_exports("reports", [r], "jsonl")) == [release.jsonl]
+        assert list(store.release_exports("reports", [r], "csv")) == [release.csv]
         store.prune_sections("reports", [k], [])
         assert store.section_digests("reports") == ({k: "1"}, {})
         assert store.section_digests("elsewhere") == ({}, {r: "9"})

@@ -490,10 +490,13 @@ def summary_files(
     releases: Sequence[ReleaseSection],
     overview: Overview,
     templates: Path,
+    exports: tuple[Iterable[str], Iterable[str]] | None = None,
 ) -> Iterator[tuple[str, Iterable[str]]]:
     """The files about the whole report, put together from the sections of its tracked facts
     and of its releases (both in report order): the overview and reworded-claims pages, the
-    exports and the style sheet."""
+    exports and the style sheet. EXPORTS, when given, are the releases' facts as JSON lines
+    and as CSV rows, in report order, in place of those of RELEASES (a large report streams
+    them rather than holding them)."""
     env = environment(templates)
     shown = shown_rewordings(keys)
     variables: dict[str, Any] = {
@@ -509,8 +512,9 @@ def summary_files(
         "rewording_count": len(shown),
         "root": "",
     }
-    yield "facts.jsonl", (r.jsonl for r in releases)
-    yield "facts.csv", chain((csv_rows((), header=True),), (r.csv for r in releases))
+    fact_lines, csv_lines = exports or ((r.jsonl for r in releases), (r.csv for r in releases))
+    yield "facts.jsonl", fact_lines
+    yield "facts.csv", chain((csv_rows((), header=True),), csv_lines)
     yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
     yield "changes.json", changes_json(keys, shown)
     parts = {

@@ -844,16 +844,35 @@ class Store:
         return {row["key"]: key_section_of(row) for row in rows}
 
     def release_sections(
-        self, reports: str, wanted: Mapping[str, str]
+        self, reports: str, wanted: Mapping[str, str], exports: bool = True
     ) -> dict[str, ReleaseSection]:
         """The kept sections of the releases WANTED (name: digest), where they were rendered
-        from that digest."""
-        fields = ("name", "title", "facts", "row_html", "row_md", "jsonl", "csv")
+        from that digest; without EXPORTS, their facts (the largest part) are left empty, to
+        be read a release at a time with release_exports."""
+        fields = ["name", "title", "facts", "row_html", "row_md"]
+        fields += ["jsonl", "csv"] if exports else []
         columns = [RELEASE_SECTIONS.c.digest, *(RELEASE_SECTIONS.c[f] for f in fields)]
         rows = self.section_rows(
             RELEASE_SECTIONS, RELEASE_SECTIONS.c.name, columns, reports, wanted
         )
-        return {row["name"]: ReleaseSection(**{f: row[f] for f in fields}) for row in rows}
+        empty = {"jsonl": "", "csv": ""}
+        return {
+            row["name"]: ReleaseSection(**(empty | {f: row[f] for f in fields})) for row in rows
+        }
+
+    def release_exports(self, reports: str, names: Sequence[str], column: str) -> Iterator[str]:
+        """The facts of the named releases' kept sections, as JSON lines (COLUMN "jsonl") or
+        CSV rows ("csv"), in the order named; a thousand releases a query, so that they are
+        never all held at once."""
+        text_of = RELEASE_SECTIONS.c[column]
+        with self.reading() as db:
+            for start in range(0, len(names), NAMES_PER_QUERY):
+                chunk = names[start : start + NAMES_PER_QUERY]
+                query = select(RELEASE_SECTIONS.c.name, text_of).where(
+                    RELEASE_SECTIONS.c.reports == reports, RELEASE_SECTIONS.c.name.in_(chunk)
+                )
+                found = {name: value for name, value in db.execute(query)}  # noqa: C416
+                yield from (found[name] for name in chunk)
 
     def section_rows(
         self,
