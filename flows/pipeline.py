@@ -240,11 +240,7 @@ def extract_all(
     learned = pipeline.learn(candidates[sha256] for _, sha256 in readable)
     key = pipeline.fingerprint(learned)
     with Store.open(settings.database) as store, collector_paused():
-        stated = {} if force else store.stated_releases(key)
-        held = {
-            name for name, sha256 in readable if name in stated and stated[name].sha256 == sha256
-        }
-        rest = [(name, sha256) for name, sha256 in readable if name not in held]
+        held, rest = pipeline.held_releases(readable, {} if force else store.stated_releases(key))
         cached = {} if force else store.processed(set(rest), key)
     todo = [(name, sha256) for name, sha256 in rest if name not in cached]
     batches = pipeline.batches(todo, settings.workers)
@@ -258,7 +254,7 @@ def extract_all(
     )
     with collector_paused():
         by_name = cached | {p.document.name: p for packed in done for p in packed.take()}
-    releases = [stated[n] if n in held else Release.of(by_name[n]) for n, _ in readable]
+    releases = [held[n] if n in held else Release.of(by_name[n]) for n, _ in readable]
     changed = [by_name[name] for name, _ in rest]
     return Extracted(releases, changed, len(todo), learned, key)
 
@@ -340,8 +336,7 @@ def plan_pages(
     with Store.open(database) as store:
         pages_before = {} if force else store.page_digests(str(reports))
         keys, names = ({}, {}) if force else store.section_digests(str(reports))
-        sections = {render.key_item(k): d for k, d in keys.items()}
-        sections |= {render.release_item(n): d for n, d in names.items()}
+        sections = render.section_items(keys, names)
         settled = render.settled_items(reports, items, pages, pages_before, sections)
         stale = sorted(page for item in set(items) - settled for page in render.item_pages(item))
         store.forget_page_digests(str(reports), stale)

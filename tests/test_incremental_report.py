@@ -134,6 +134,15 @@ def test_a_store_from_before_facts_were_kept_by_key_is_brought_up_to_date(
         assert None not in {sha256 for sha256, _ in store.versions_in_snapshot().values()}
 
 
+def test_only_releases_stored_with_the_same_bytes_are_held() -> None:
+    stored = Release("a.txt", "1", "A", None, 2, ("k",), ())
+    held, rest = pipeline.held_releases(
+        [("a.txt", "1"), ("b.txt", "2")], {"a.txt": stored, "c.txt": stored}
+    )
+    assert (held, rest) == ({"a.txt": stored}, [("b.txt", "2")])
+    assert pipeline.held_releases([("a.txt", "9")], {"a.txt": stored}) == ({}, [("a.txt", "9")])
+
+
 def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
         with store.transaction() as db:

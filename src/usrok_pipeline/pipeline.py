@@ -186,6 +186,19 @@ def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta
     return sorted(deltas, key=lambda d: (d.fact.document, d.fact.start, d.change, d.fact.mention))
 
 
+def held_releases(
+    readable: Sequence[tuple[str, str]], stated: Mapping[str, Release]
+) -> tuple[dict[str, Release], list[tuple[str, str]]]:
+    """The releases (name, hash) whose facts the snapshot holds under the current rules
+    (STATED: the snapshot's releases under those rules), by name, and the others."""
+    held = {
+        name: stated[name]
+        for name, sha256 in readable
+        if name in stated and stated[name].sha256 == sha256
+    }
+    return held, [(name, sha256) for name, sha256 in readable if name not in held]
+
+
 def tracked(releases: Iterable[Release]) -> dict[str, list[str]]:
     """The releases (by name, in order) that state each key with a page of its own: catalog
     metrics, and keys stated in more than one release."""

@@ -328,6 +328,12 @@ def release_item(name: str) -> str:
     return f"release:{name}"
 
 
+def section_items(keys: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
+    """Digests of tracked facts (by key) and releases (by name) as digests of items."""
+    items = {key_item(key): digest for key, digest in keys.items()}
+    return items | {release_item(name): digest for name, digest in names.items()}
+
+
 def item_digests(
     releases: Sequence[Release], tracked: Mapping[str, Sequence[str]], version: str
 ) -> dict[str, str]:
