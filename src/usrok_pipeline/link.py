@@ -67,8 +67,14 @@ def tracked_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]
     return {
         key: facts
         for key, facts in sorted(by_key.items())
-        if facts[0].metric is not None or len({fact.document for fact in facts}) > 1
+        if is_tracked(facts[0].metric is not None, len({fact.document for fact in facts}))
     }
+
+
+def is_tracked(is_metric: bool, releases: int) -> bool:
+    """Whether a key gets a timeline and a page: catalog metrics, and keys stated in more
+    than one release."""
+    return is_metric or releases > 1
 
 
 def stale_facts(facts: Sequence[Fact], dates: Mapping[str, str | None]) -> set[int]:

@@ -209,7 +209,9 @@ def tracked(releases: Iterable[Release]) -> dict[str, list[str]]:
             stating[key].append(release.name)
         metrics.update(release.metrics)
     return {
-        key: names for key, names in sorted(stating.items()) if key in metrics or len(names) > 1
+        key: names
+        for key, names in sorted(stating.items())
+        if link.is_tracked(key in metrics, len(names))
     }
 
 

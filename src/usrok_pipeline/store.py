@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -69,6 +69,7 @@ OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError)
 INSERT_CHUNK = 1000
 NAMES_PER_QUERY = 1000
 METADATA = MetaData()
+T = TypeVar("T")
 KEY_SECTION_TEXTS = (
     "figure_html",
     "figure_md",
@@ -250,6 +251,13 @@ class Inventory:
     removed: tuple[str, ...]
 
 
+def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Sequence[T]]:
+    """Items in slices of SIZE, for queries and inserts that must stay below the database's
+    limit on parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def encode(record: Any) -> str:
     """A record as canonical JSON."""
     return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
@@ -422,7 +430,9 @@ def add_missing_columns(db: Connection) -> None:
             db.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
-def upsert(db: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+def upsert(
+    db: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
     """Insert rows; a row whose keys exist already replaces the other columns."""
     if not rows:
         return
@@ -492,8 +502,7 @@ def replace_snapshot(
     gone = set(snapshot_versions(db)) - set(current)
     stale = sorted(gone | {p.document.name for p in changed})
     for table in (SNAPSHOT, STATEMENTS):
-        for start in range(0, len(stale), NAMES_PER_QUERY):
-            names = stale[start : start + NAMES_PER_QUERY]
+        for names in in_chunks(stale):
             db.execute(table.delete().where(table.c.name.in_(names)))
     rows: list[dict[str, Any]] = []
     statements: list[dict[str, Any]] = []
@@ -543,11 +552,11 @@ def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) 
 
 def delete_page_digests(db: Connection, reports: str, paths: Sequence[str]) -> None:
     """Forget what these pages of a report folder were rendered from."""
-    for start in range(0, len(paths), NAMES_PER_QUERY):
+    for chunk in in_chunks(paths):
         db.execute(
             REPORT_PAGES.delete().where(
                 REPORT_PAGES.c.reports == reports,
-                REPORT_PAGES.c.path.in_(paths[start : start + NAMES_PER_QUERY]),
+                REPORT_PAGES.c.path.in_(chunk),
             )
         )
 
@@ -667,10 +676,10 @@ class Store:
         names = sorted({name for name, _ in documents})
         found: dict[str, ProcessedDocument] = {}
         with self.reading() as db:
-            for start in range(0, len(names), NAMES_PER_QUERY):
+            for chunk in in_chunks(names):
                 query = select(PROCESSED.c.name, PROCESSED.c.sha256, PROCESSED.c.payload).where(
                     PROCESSED.c.fingerprint == fingerprint,
-                    PROCESSED.c.name.in_(names[start : start + NAMES_PER_QUERY]),
+                    PROCESSED.c.name.in_(chunk),
                 )
                 found |= {
                     name: decode_processed(payload)
@@ -866,8 +875,7 @@ class Store:
         never all held at once."""
         text_of = RELEASE_SECTIONS.c[column]
         with self.reading() as db:
-            for start in range(0, len(names), NAMES_PER_QUERY):
-                chunk = names[start : start + NAMES_PER_QUERY]
+            for chunk in in_chunks(names):
                 query = select(RELEASE_SECTIONS.c.name, text_of).where(
                     RELEASE_SECTIONS.c.reports == reports, RELEASE_SECTIONS.c.name.in_(chunk)
                 )
@@ -887,10 +895,8 @@ class Store:
         names = sorted(wanted)
         found: list[RowMapping] = []
         with self.reading() as db:
-            for start in range(0, len(names), NAMES_PER_QUERY):
-                query = select(*columns).where(
-                    table.c.reports == reports, named.in_(names[start : start + NAMES_PER_QUERY])
-                )
+            for chunk in in_chunks(names):
+                query = select(*columns).where(table.c.reports == reports, named.in_(chunk))
                 found += [
                     row
                     for row in db.execute(query).mappings()
@@ -918,10 +924,8 @@ class Store:
             for digest, section in sections.values()
         ]
         with self.transaction() as db:
-            for start in range(0, len(rows), INSERT_CHUNK):
-                upsert(
-                    db, RELEASE_SECTIONS, rows[start : start + INSERT_CHUNK], ("reports", "name")
-                )
+            for chunk in in_chunks(rows, INSERT_CHUNK):
+                upsert(db, RELEASE_SECTIONS, chunk, ("reports", "name"))
 
     def prune_sections(self, reports: str, keys: Collection[str], names: Collection[str]) -> None:
         """Drop the sections of a report folder for tracked facts and releases it no longer
@@ -933,11 +937,11 @@ class Store:
             ):
                 query = select(column).where(table.c.reports == reports)
                 gone = sorted({name for (name,) in db.execute(query)} - set(keep))
-                for start in range(0, len(gone), NAMES_PER_QUERY):
+                for chunk in in_chunks(gone):
                     db.execute(
                         table.delete().where(
                             table.c.reports == reports,
-                            column.in_(gone[start : start + NAMES_PER_QUERY]),
+                            column.in_(chunk),
                         )
                     )
 
@@ -948,10 +952,10 @@ class Store:
         columns = (COMPARISONS.c.digest, COMPARISONS.c.similarity, COMPARISONS.c.spans)
         found: dict[str, Comparison] = {}
         with self.reading() as db:
-            for start in range(0, len(wanted), NAMES_PER_QUERY):
+            for chunk in in_chunks(wanted):
                 query = select(*columns).where(
                     COMPARISONS.c.version == version,
-                    COMPARISONS.c.digest.in_(wanted[start : start + NAMES_PER_QUERY]),
+                    COMPARISONS.c.digest.in_(chunk),
                 )
                 found |= {
                     digest: Comparison(
@@ -986,10 +990,10 @@ class Store:
         with self.reading() as db:
             rows = [
                 row
-                for start in range(0, len(wanted), NAMES_PER_QUERY)
+                for chunk in in_chunks(wanted)
                 for row in db.execute(
                     select(SNAPSHOT.c.facts)
-                    .where(SNAPSHOT.c.name.in_(wanted[start : start + NAMES_PER_QUERY]))
+                    .where(SNAPSHOT.c.name.in_(chunk))
                     .order_by(SNAPSHOT.c.name)
                 )
             ]
@@ -1010,10 +1014,8 @@ class Store:
         found: dict[str, dict[str, list[Fact]]] = {key: {} for key in wanted}
         columns = (STATEMENTS.c.key, STATEMENTS.c.name, STATEMENTS.c.facts)
         with self.reading() as db:
-            for start in range(0, len(wanted), NAMES_PER_QUERY):
-                query = select(*columns).where(
-                    STATEMENTS.c.key.in_(wanted[start : start + NAMES_PER_QUERY])
-                )
+            for chunk in in_chunks(wanted):
+                query = select(*columns).where(STATEMENTS.c.key.in_(chunk))
                 for key, name, facts in db.execute(query):
                     found[key][name] = [Fact(**fact) for fact in json.loads(facts)]
         return found
