@@ -27,7 +27,11 @@ from prefect.artifacts import (  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
-from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
+from prefect.settings import (  # noqa: E402
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    temporary_settings,
+)
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
@@ -51,6 +55,7 @@ from usrok_pipeline.store import Inventory, Store, run_lock  # noqa: E402
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
 PROGRESS_MIN_ITEMS = 20
+HEARTBEAT_VARIABLES = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
 POOL_MIN_RELEASES = 2000  # below this, starting worker processes costs more than it saves
 T = TypeVar("T")
 R = TypeVar("R")
@@ -510,6 +515,29 @@ def run_pipeline(
             gc.unfreeze()
 
 
+@contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Flow runs started here by hand send no heartbeats, unless the user asks for them:
+    heartbeats serve to find crashed runs of deployments, and their thread held every run
+    open for up to a second after its work was done."""
+    if any(name in os.environ for name in HEARTBEAT_VARIABLES):
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def run_by_hand(
+    seeds: str | None = None,
+    reports: str | None = None,
+    state_dir: str | None = None,
+    force: bool = False,
+) -> RunSummary:
+    """One run of the flow in this process, as the command line starts it."""
+    with without_heartbeats():
+        return run_pipeline(seeds, reports, state_dir, force)
+
+
 def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
     """The run itself, inside the flow and under the state lock."""
     logger = get_run_logger()
@@ -708,5 +736,5 @@ def summary(
 
 if __name__ == "__main__":
     arguments: list[str | None] = [*sys.argv[1:3], None, None]
-    result = run_pipeline(seeds=arguments[0], reports=arguments[1])
+    result = run_by_hand(seeds=arguments[0], reports=arguments[1])
     print(f"Reports in {result.reports}")

@@ -43,7 +43,7 @@ def child(count: int, seed: int, folder: Path) -> dict[str, float]:
 
     state, reports, seeds = folder / "state", folder / "reports", folder / "seeds"
     config.apply_prefect_environment(config.settings(state_dir=state))
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     releases = synth.generate(count + 1, real_texts(), seed)
     seeds.mkdir(parents=True)
@@ -53,10 +53,10 @@ def child(count: int, seed: int, folder: Path) -> dict[str, float]:
     extra = releases[count]
     del releases  # the corpus is on disk now; peak RSS is the pipeline's, not the generator's
     (folder / "empty").mkdir()
-    run_pipeline(str(folder / "empty"), str(folder / "empty-reports"), str(folder / "empty-state"))
+    run_by_hand(str(folder / "empty"), str(folder / "empty-reports"), str(folder / "empty-state"))
 
     def run() -> None:
-        run_pipeline(str(seeds), str(reports), str(state))
+        run_by_hand(str(seeds), str(reports), str(state))
 
     full = timed(run)
     unchanged = timed(run)

@@ -78,7 +78,7 @@ def one_line_release() -> bytes:
 
 @pytest.fixture(scope="module")
 def runs(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     root = tmp_path_factory.mktemp("catalog")
     seeds = root / "seeds"
@@ -93,9 +93,9 @@ def runs(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict
     outside.write_text(GOOD)
     (seeds / "link.txt").symlink_to(outside)
     folders = [str(seeds), str(root / "reports"), str(root / "state")]
-    first = run_pipeline(*folders)
+    first = run_by_hand(*folders)
     (seeds / "empty.txt").write_text("Fixed: trade with Korea totaled $6 billion in 2020.\n")
-    second = run_pipeline(*folders)
+    second = run_by_hand(*folders)
     return {"first": first, "second": second, "reports": root / "reports"}
 
 

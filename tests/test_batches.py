@@ -35,17 +35,17 @@ def test_worker_processes_write_what_one_process_writes(
     tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import flows.pipeline
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     seeds = tmp_path / "seeds"
     shutil.copytree(shared / "corpus" / "docs", seeds)
-    run_pipeline(str(seeds), str(tmp_path / "alone"), str(tmp_path / "state-alone"))
+    run_by_hand(str(seeds), str(tmp_path / "alone"), str(tmp_path / "state-alone"))
 
     monkeypatch.setattr(flows.pipeline, "POOL_MIN_RELEASES", 2)
     config = tmp_path / "usrok.toml"
     config.write_text("[run]\nworkers = 2\n")
     monkeypatch.setenv("USROK_CONFIG", str(config))
-    pooled = run_pipeline(str(seeds), str(tmp_path / "pooled"), str(tmp_path / "state-pooled"))
+    pooled = run_by_hand(str(seeds), str(tmp_path / "pooled"), str(tmp_path / "state-pooled"))
 
     assert pooled.processed == pooled.parsed == 10
     assert files(tmp_path / "pooled") == files(tmp_path / "alone")

@@ -62,15 +62,15 @@ def test_batches_on_a_dask_cluster_write_what_one_process_writes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     seeds = tmp_path / "seeds"
     shutil.copytree(shared / "corpus" / "docs", seeds)
-    run_pipeline(str(seeds), str(tmp_path / "alone"), str(tmp_path / "state-alone"))
+    run_by_hand(str(seeds), str(tmp_path / "alone"), str(tmp_path / "state-alone"))
 
     monkeypatch.setenv("USROK_DATABASE_URL", new_postgresql_database(postgresql_server))
     monkeypatch.setenv("USROK_DASK_ADDRESS", cluster)
-    spread = run_pipeline(str(seeds), str(tmp_path / "spread"), str(tmp_path / "state-spread"))
+    spread = run_by_hand(str(seeds), str(tmp_path / "spread"), str(tmp_path / "state-spread"))
 
     assert spread.processed == spread.parsed == 10
     assert files(tmp_path / "spread") == files(tmp_path / "alone")

@@ -19,9 +19,9 @@ def folders(tmp_path: Path) -> dict[str, Path]:
 
 
 def run(folders: dict[str, Path]):  # type: ignore[no-untyped-def]
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
-    return run_pipeline(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
+    return run_by_hand(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
 
 
 def latest_artifact(key: str) -> str:
@@ -115,3 +115,16 @@ def test_a_run_with_no_readable_release_fails(tmp_path: Path) -> None:
         run_pipeline(str(seeds), str(tmp_path / "reports"), str(tmp_path / "state"))
     with sqlite3.connect(tmp_path / "state" / "state.db") as db:
         assert db.execute("SELECT status, failed FROM runs").fetchall() == [("failed", 1)]
+
+
+def test_runs_by_hand_send_no_heartbeats_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.pipeline import without_heartbeats
+    from prefect.settings import get_current_settings
+
+    configured = get_current_settings().flows.heartbeat_frequency
+    assert configured is not None
+    with without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(configured))
+    with without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency == configured

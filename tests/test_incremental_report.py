@@ -85,15 +85,15 @@ def test_unchanged_pages_are_neither_rendered_nor_removed(tmp_path: Path) -> Non
 
 @pytest.mark.usefixtures("prefect_server")
 def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)
-    first = run_pipeline(str(seeds), str(reports), str(state))
+    first = run_by_hand(str(seeds), str(reports), str(state))
     pages = {p for p in first.written if p.startswith(("documents/", "metrics/"))}
     (reports / "documents" / "000_479443e2f1f97cd6.md").unlink()
     (seeds / "010_added.txt").write_text(ADDED)
-    second = run_pipeline(str(seeds), str(reports), str(state))
+    second = run_by_hand(str(seeds), str(reports), str(state))
     written = {p for p in second.written if p.startswith(("documents/", "metrics/"))}
     assert {
         "documents/010_added.html",
@@ -102,10 +102,10 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
     } < written
     assert len(written) < len(pages) / 2
     (reports / "documents" / "000_479443e2f1f97cd6.html").write_text("edited by hand")
-    forced = run_pipeline(str(seeds), str(reports), str(state), force=True)
+    forced = run_by_hand(str(seeds), str(reports), str(state), force=True)
     assert "documents/000_479443e2f1f97cd6.html" in forced.written
     fresh = tmp_path / "fresh"
-    run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
+    run_by_hand(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     assert pages_of(reports) == pages_of(fresh)
     for name in ("changes.json", "changes.html", "changes.md", "facts.jsonl", "facts.csv"):
         assert (reports / name).read_bytes() == (fresh / name).read_bytes()
@@ -114,18 +114,18 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
 def test_a_store_from_before_facts_were_kept_by_key_is_brought_up_to_date(
     tmp_path: Path,
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)
-    run_pipeline(str(seeds), str(reports), str(state))
+    run_by_hand(str(seeds), str(reports), str(state))
     with sqlite3.connect(state / "state.db") as db:
         db.execute("UPDATE snapshot SET release = NULL")
         db.execute("DELETE FROM statements")
     (seeds / "010_added.txt").write_text(ADDED)
-    run_pipeline(str(seeds), str(reports), str(state))
+    run_by_hand(str(seeds), str(reports), str(state))
     fresh = tmp_path / "fresh"
-    run_pipeline(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
+    run_by_hand(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     assert pages_of(reports) == pages_of(fresh)
     for name in ("changes.json", "facts.jsonl"):
         assert (reports / name).read_bytes() == (fresh / name).read_bytes()

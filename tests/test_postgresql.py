@@ -17,20 +17,20 @@ from conftest import REPORTS, SEEDS, USROK, files, free_port, new_postgresql_dat
 def test_the_flow_on_postgresql_writes_the_same_reports(
     postgresql_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import run_by_hand
 
     url = new_postgresql_database(postgresql_server)
     monkeypatch.setenv("USROK_DATABASE_URL", url)
     seeds, reports = tmp_path / "seeds", tmp_path / "reports"
     shutil.copytree(SEEDS, seeds)
 
-    first = run_pipeline(str(seeds), str(reports), str(tmp_path / "machine-a"))
+    first = run_by_hand(str(seeds), str(reports), str(tmp_path / "machine-a"))
     assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
     assert files(reports) == files(REPORTS)
     assert not (tmp_path / "machine-a" / "state.db").exists()
 
     # Another machine, with its own state folder, sees what the first one stored.
-    again = run_pipeline(str(seeds), str(reports), str(tmp_path / "machine-b"))
+    again = run_by_hand(str(seeds), str(reports), str(tmp_path / "machine-b"))
     assert (len(again.unchanged), again.parsed, again.processed) == (5, 0, 0)
 
     engine = create_engine(url)

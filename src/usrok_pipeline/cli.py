@@ -50,10 +50,10 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
     config.apply_prefect_environment(settings)
     if sys.stderr.isatty():
         os.environ.setdefault("USROK_PROGRESS", "1")
-    from flows.pipeline import run_pipeline  # Prefect must see its settings before it is imported
+    from flows.pipeline import run_by_hand  # Prefect must see its settings before it is imported
 
     try:
-        summary = run_pipeline(
+        summary = run_by_hand(
             str(settings.seeds), str(settings.reports), str(settings.state_dir), force=force
         )
     except (RunLocked, StoreError) as error:
