@@ -127,19 +127,26 @@ def normalize_and_extract(
 
 
 class Packed(Generic[T]):
-    """A task's result as pickled bytes, unpacked once in the flow. Prefect's process pool
-    unpickles a result twice, in the thread that also hands work to the worker processes:
-    with a batch's releases in it, the workers waited for that thread."""
+    """A task's result that leaves a worker process as pickled bytes, unpickled once, when the
+    flow takes it. Prefect's process pool unpickles a result twice, in the thread that also
+    hands work to the worker processes: with a batch's releases in it, the workers waited for
+    that thread. A task run in the flow's own process hands its value over as it is."""
 
-    __slots__ = ("data",)
+    __slots__ = ("value", "data")
 
-    def __init__(self, value: T) -> None:
-        self.data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    def __init__(self, value: T | None, data: bytes = b"") -> None:
+        self.value = value
+        self.data = data
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled, it carries its value pickled, which unpickling leaves as bytes."""
+        return (Packed, (None, self.data or pickle.dumps(self.value, pickle.HIGHEST_PROTOCOL)))
 
     def take(self) -> T:
-        """The value packed; the bytes are let go at once, as a run holds many batches."""
-        data, self.data = self.data, b""
-        return cast(T, pickle.loads(data))
+        """The value packed; it is let go at once, as a run holds many batches."""
+        value = pickle.loads(self.data) if self.data else self.value
+        self.value, self.data = None, b""
+        return cast(T, value)
 
 
 @contextmanager

@@ -50,3 +50,17 @@ def test_worker_processes_write_what_one_process_writes(
     assert pooled.processed == pooled.parsed == 10
     assert files(tmp_path / "pooled") == files(tmp_path / "alone")
     assert set(pooled.written) == set(files(tmp_path / "pooled"))  # release pages included
+
+
+def test_results_cross_processes_pickled_once_and_stay_whole_in_process() -> None:
+    import pickle
+
+    from flows.pipeline import Packed
+
+    facts = [{"key": "trade", "values": [1.5, 2.5]}]
+    here = Packed(facts)
+    crossed = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(here))))
+    assert crossed.value is None and crossed.data
+    assert crossed.take() == facts
+    assert here.take() is facts
+    assert here.take() is None
