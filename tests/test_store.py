@@ -179,3 +179,16 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str, r
     assert message.startswith("cannot open the state store")
     assert reason in message
     assert "secret" not in message
+
+
+def test_a_process_keeps_one_engine_per_store_until_its_file_is_replaced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state' / 'state.db'}"
+    with Store.open(url) as store:
+        first = store.engine
+        store.begin_run("seeds")
+    with Store.open(url) as store:
+        assert store.engine is first
+    (tmp_path / "state" / "state.db").unlink()
+    with Store.open(url) as store:
+        assert store.engine is not first
+        assert store.begin_run("seeds") == 1  # the new file has the tables, and no old runs

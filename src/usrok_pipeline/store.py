@@ -67,6 +67,8 @@ FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
 OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError)
 INSERT_CHUNK = 1000
+ENGINES_KEPT = 4
+ENGINES: dict[tuple[int, str, tuple[int, int] | None], Engine] = {}
 NAMES_PER_QUERY = 1000
 METADATA = MetaData()
 T = TypeVar("T")
@@ -394,6 +396,45 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def process_engine(url: str) -> Engine:
+    """This process's engine for the URL, its tables created or brought up to date once, as
+    SQLAlchemy advises (an engine per process, kept): an engine per task, each checking every
+    table, cost a run at 10,000 releases half a second. An SQLite file deleted or replaced
+    since gets a new engine, the old one closed first; only the last few stores keep theirs."""
+    pid = os.getpid()
+    identity = (pid, url, database_file_identity(url))
+    engine = ENGINES.pop(identity, None)
+    stale = [key for key in ENGINES if key[1] == url]
+    while len(ENGINES) - len(stale) >= ENGINES_KEPT:
+        stale.append(next(key for key in ENGINES if key not in stale))
+    for key in stale:
+        ENGINES.pop(key).dispose(close=key[0] == pid)  # not a parent process's connections
+    if engine is None:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as db:
+                METADATA.create_all(db)
+                add_missing_columns(db)
+        except BaseException:
+            engine.dispose()
+            raise
+        identity = (pid, url, database_file_identity(url))  # the file may be new
+    ENGINES[identity] = engine
+    return engine
+
+
+def database_file_identity(url: str) -> tuple[int, int] | None:
+    """Which file an SQLite URL names now (device, inode); None for a server or no file yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    try:
+        found = Path(parsed.database).stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def cannot_open(url: str, error: Exception) -> StoreError:
     """The error a command shows for a store it cannot use: the URL, password hidden, and the
     driver's own reason."""
@@ -572,16 +613,10 @@ class Store:
     def open(cls, url: str) -> Iterator[Store]:
         """Open (creating the tables if needed) the database at a URL."""
         try:
-            engine = make_engine(url)
-            with engine.begin() as db:
-                METADATA.create_all(db)
-                add_missing_columns(db)
+            engine = process_engine(url)
         except OPEN_ERRORS as error:
             raise cannot_open(url, error) from error
-        try:
-            yield cls(engine)
-        finally:
-            engine.dispose()
+        yield cls(engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
