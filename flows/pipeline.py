@@ -132,7 +132,7 @@ class Packed(Generic[T]):
     hands work to the worker processes: with a batch's releases in it, the workers waited for
     that thread. A task run in the flow's own process hands its value over as it is."""
 
-    __slots__ = ("value", "data")
+    __slots__ = ("data", "value")
 
     def __init__(self, value: T | None, data: bytes = b"") -> None:
         self.value = value
@@ -517,6 +517,9 @@ def run_pipeline(
     )
     with run_lock(settings.state_dir, settings.database):
         try:
+            # What exists before the run (Prefect, the modules) outlives it: the collector's
+            # full passes need not walk it (they took a tenth of a run that adds a release).
+            gc.freeze()
             return process_seeds(settings, force)
         finally:
             gc.unfreeze()
