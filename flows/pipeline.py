@@ -226,30 +226,56 @@ def clean_all(
 ) -> tuple[list[tuple[str, str]], dict[str, frozenset[str]], list[Rejected], int]:
     """Every release cleaned and kept in the store (those cleaned before under the same rules
     are not read again): the releases that could be read (name, hash), the boilerplate
-    candidates of each by hash, the releases that could not, and how many were parsed."""
+    candidates of those cleaned now by hash, the releases that could not, and how many were
+    parsed."""
     rules = pipeline.cleaning_key()
     with Store.open(settings.database) as store:
-        known = {} if force else store.candidates({s.sha256 for s in sources}, rules)
+        known = set() if force else store.cleaned_hashes({s.sha256 for s in sources}, rules)
     todo = [s for s in sources if s.sha256 not in known]
     batches = pipeline.batches(todo, settings.workers)
     done = workers.map(parse_and_clean, batches, database=settings.database, rules=rules)
     # Cleaning does not depend on the file name: the same bytes under two names share it.
-    found = known | {sha256: c for candidates, _ in done for sha256, c in candidates.items()}
+    fresh = {sha256: c for candidates, _ in done for sha256, c in candidates.items()}
     rejected = [failure for _, refused in done for failure in refused]
-    readable = [(s.name, s.sha256) for s in sources if s.sha256 in found]
-    return readable, found, rejected, len(todo)
+    readable = [(s.name, s.sha256) for s in sources if s.sha256 in known or s.sha256 in fresh]
+    return readable, fresh, rejected, len(todo)
+
+
+def learn_boilerplate(
+    readable: list[tuple[str, str]], fresh: dict[str, frozenset[str]], database: str, force: bool
+) -> frozenset[str]:
+    """The boilerplate the releases share: the candidate counts of the releases counted last,
+    brought up to date with the releases added, changed and removed since (FRESH: the
+    candidates of those cleaned now); counted afresh when FORCE, or when the candidates of a
+    release to take out are not kept."""
+    rules = pipeline.cleaning_key()
+    with Store.open(database) as store:
+        counted, counts = ({}, {}) if force else store.boilerplate_counts(rules)
+        added, removed = pipeline.to_recount(counted, readable)
+        found = fresh | store.candidates({h for _, h in added + removed} - fresh.keys(), rules)
+        if any(sha256 not in found for _, sha256 in removed):
+            counted, counts = {}, {}
+            added, removed = pipeline.to_recount(counted, readable)
+            found = fresh | store.candidates({h for _, h in added} - fresh.keys(), rules)
+        changed = pipeline.recount(
+            counts, (found[h] for _, h in added), (found[h] for _, h in removed)
+        )
+        names = [name for name, _ in removed]
+        store.save_boilerplate_counts(rules, added, names, changed, anew=not counted)
+    return pipeline.shared_boilerplate(counts | changed)
 
 
 def extract_all(
     readable: list[tuple[str, str]],
-    candidates: dict[str, frozenset[str]],
+    fresh: dict[str, frozenset[str]],
     settings: config.Settings,
     force: bool,
     workers: Workers,
 ) -> Extracted:
     """Every release, and the facts of those whose facts the snapshot does not hold under
-    these rules: from the processed releases kept in the store, else extracted now."""
-    learned = pipeline.learn(candidates[sha256] for _, sha256 in readable)
+    these rules: from the processed releases kept in the store, else extracted now (FRESH:
+    the boilerplate candidates of the releases cleaned by this run)."""
+    learned = learn_boilerplate(readable, fresh, settings.database, force)
     key = pipeline.fingerprint(learned)
     with Store.open(settings.database) as store, collector_paused():
         held, rest = pipeline.held_releases(readable, {} if force else store.stated_releases(key))
@@ -277,7 +303,7 @@ def clean_and_extract(
     """Facts of every release, the releases that could not be decoded, and how many releases
     were parsed."""
     logger = get_run_logger()
-    readable, candidates, undecodable, parsed = clean_all(sources, settings, force, workers)
+    readable, fresh, undecodable, parsed = clean_all(sources, settings, force, workers)
     for failure in undecodable:
         logger.warning("set aside %s: %s", failure.name, failure.reason)
     logger.info(
@@ -285,7 +311,7 @@ def clean_and_extract(
         parsed,
         len(readable) - parsed + len(undecodable),
     )
-    return extract_all(readable, candidates, settings, force, workers), undecodable, parsed
+    return extract_all(readable, fresh, settings, force, workers), undecodable, parsed
 
 
 @task(name="compare with earlier runs", cache_policy=NO_CACHE)

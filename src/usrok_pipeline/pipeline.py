@@ -94,6 +94,34 @@ def learn(found: Iterable[frozenset[str]]) -> frozenset[str]:
     return normalize.learn_boilerplate(found, normalize.load_rules())
 
 
+def to_recount(
+    counted: Mapping[str, str], readable: Sequence[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The releases (name, hash) to count in and to take out, for the boilerplate candidate
+    counts of the releases COUNTED (name: hash) to become those of READABLE."""
+    current = dict(readable)
+    return (
+        [(name, sha256) for name, sha256 in readable if counted.get(name) != sha256],
+        [(name, sha256) for name, sha256 in counted.items() if current.get(name) != sha256],
+    )
+
+
+def recount(
+    counts: Mapping[str, int],
+    added: Iterable[frozenset[str]],
+    removed: Iterable[frozenset[str]],
+) -> dict[str, int]:
+    """The candidate counts that change when the releases ADDED are counted in and REMOVED
+    taken out (the candidates of each)."""
+    return normalize.recount(counts, added, removed)
+
+
+def shared_boilerplate(counts: Mapping[str, int]) -> frozenset[str]:
+    """The paragraphs that recur across the corpus and state no number (COUNTS: how many
+    releases hold each candidate)."""
+    return normalize.recurring(counts, normalize.load_rules())
+
+
 def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
     """The normalized document with its metadata."""
     text, removals = normalize.normalize(doc.blocks, doc.removed, learned)

@@ -36,6 +36,7 @@ from sqlalchemy import (
     make_url,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -173,6 +174,25 @@ STATEMENTS = Table(
     PrimaryKeyConstraint("name", "key"),
     Index("statements_by_key", "key"),
 )
+# The boilerplate candidates of the releases read last, counted: a run counts only the
+# releases added, changed or removed since, rather than reading the candidates of all.
+BOILERPLATE_BASIS = Table(
+    "boilerplate_basis",
+    METADATA,
+    Column("rules", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    PrimaryKeyConstraint("rules", "name"),
+)
+BOILERPLATE_COUNTS = Table(
+    "boilerplate_counts",
+    METADATA,
+    Column("rules", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("candidate", Text, nullable=False),
+    Column("releases", Integer, nullable=False),
+    PrimaryKeyConstraint("rules", "digest"),
+)
 PROCESSED = Table(
     "processed",
     METADATA,
@@ -258,6 +278,11 @@ def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Seque
     limit on parameters."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def candidate_digest(candidate: str) -> str:
+    """A boilerplate candidate's key: the text may be longer than an index allows."""
+    return hashlib.sha256(candidate.encode("utf-8")).hexdigest()
 
 
 def encode(record: Any) -> str:
@@ -773,18 +798,77 @@ class Store:
                 ("sha256", "rules"),
             )
 
-    def candidates(self, hashes: Collection[str], rules: str) -> dict[str, frozenset[str]]:
-        """The boilerplate candidates of documents cleaned earlier under the same rules."""
-        query = text(
-            """SELECT sha256, candidates FROM cleaned
-               WHERE rules = :rules AND candidates IS NOT NULL"""
+    def cleaned_hashes(self, hashes: Collection[str], rules: str) -> set[str]:
+        """The hashes among HASHES of documents cleaned earlier under the same rules, with
+        their boilerplate candidates."""
+        query = select(CLEANED.c.sha256).where(
+            CLEANED.c.rules == rules, CLEANED.c.candidates.is_not(None)
         )
         with self.reading() as db:
-            return {
-                sha256: frozenset(json.loads(found))
-                for sha256, found in db.execute(query, {"rules": rules})
-                if sha256 in hashes
-            }
+            return {sha256 for (sha256,) in db.execute(query) if sha256 in hashes}
+
+    def candidates(self, hashes: Collection[str], rules: str) -> dict[str, frozenset[str]]:
+        """The boilerplate candidates of documents cleaned earlier under the same rules."""
+        found: dict[str, frozenset[str]] = {}
+        with self.reading() as db:
+            for chunk in in_chunks(sorted(hashes)):
+                query = select(CLEANED.c.sha256, CLEANED.c.candidates).where(
+                    CLEANED.c.rules == rules,
+                    CLEANED.c.sha256.in_(chunk),
+                    CLEANED.c.candidates.is_not(None),
+                )
+                found |= {sha256: frozenset(json.loads(c)) for sha256, c in db.execute(query)}
+        return found
+
+    def boilerplate_counts(self, rules: str) -> tuple[dict[str, str], dict[str, int]]:
+        """The releases (name: hash) whose boilerplate candidates were counted last under
+        RULES, and how many of them hold each candidate."""
+        with self.reading() as db:
+            counted = db.execute(
+                select(BOILERPLATE_BASIS.c.name, BOILERPLATE_BASIS.c.sha256).where(
+                    BOILERPLATE_BASIS.c.rules == rules
+                )
+            )
+            basis = {name: sha256 for name, sha256 in counted}  # noqa: C416
+            counts = db.execute(
+                select(BOILERPLATE_COUNTS.c.candidate, BOILERPLATE_COUNTS.c.releases).where(
+                    BOILERPLATE_COUNTS.c.rules == rules
+                )
+            )
+            return basis, {candidate: n for candidate, n in counts}  # noqa: C416
+
+    def save_boilerplate_counts(
+        self,
+        rules: str,
+        added: Sequence[tuple[str, str]],
+        removed: Sequence[str],
+        changed: Mapping[str, int],
+        anew: bool,
+    ) -> None:
+        """Record in one transaction the releases (name, hash) counted in and the names taken
+        out, and the counts that changed (0: gone); counts of other rules are dropped, and
+        all earlier ones when counting starts ANEW."""
+        basis, counts = BOILERPLATE_BASIS, BOILERPLATE_COUNTS
+        with self.transaction() as db:
+            db.execute(basis.delete().where(true() if anew else basis.c.rules != rules))
+            db.execute(counts.delete().where(true() if anew else counts.c.rules != rules))
+            for names in in_chunks(removed):
+                db.execute(basis.delete().where(basis.c.rules == rules, basis.c.name.in_(names)))
+            rows = [{"rules": rules, "name": name, "sha256": sha256} for name, sha256 in added]
+            for chunk in in_chunks(rows, INSERT_CHUNK):
+                upsert(db, basis, chunk, ("rules", "name"))
+            gone = [candidate_digest(c) for c, n in changed.items() if n <= 0]
+            for digests in in_chunks(gone):
+                db.execute(
+                    counts.delete().where(counts.c.rules == rules, counts.c.digest.in_(digests))
+                )
+            kept = [
+                {"rules": rules, "digest": candidate_digest(c), "candidate": c, "releases": n}
+                for c, n in sorted(changed.items())
+                if n > 0
+            ]
+            for batch in in_chunks(kept, INSERT_CHUNK):
+                upsert(db, counts, batch, ("rules", "digest"))
 
     def finish_run(
         self,
