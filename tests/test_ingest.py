@@ -52,12 +52,15 @@ def test_decode_rejects(data: bytes, reason: str) -> None:
 def test_scan_reads_releases_only(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("b")
     (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "C.TXT").write_text("c")
+    for name in (".txt", "d.", "e.txt.bak", "f"):
+        (tmp_path / name).write_text("not a release")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     (tmp_path / "folder.txt").mkdir()
     outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
     outside.write_text("secret")
     (tmp_path / "link.txt").symlink_to(outside)
     found, rejected = scan(tmp_path)
-    assert [s.name for s in found] == ["a.txt", "b.md"]
-    assert found[0].sha256 == sha256_of(b"a")
+    assert [s.name for s in found] == ["C.TXT", "a.txt", "b.md"]
+    assert found[1].sha256 == sha256_of(b"a")
     assert rejected == []
