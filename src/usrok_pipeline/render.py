@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ PAGE_KINDS = ("html", "md")
 # The fact changes of a run that the index lists: a first run over a large corpus adds every
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
+ITEMS_REMEMBERED = 1 << 16  # the page paths of this many items are kept between calls
 CSV_FIELDS = (
     "document",
     "start",
@@ -356,12 +357,14 @@ def item_digests(
     return digests
 
 
-def item_pages(item: str) -> set[str]:
-    """The pages of a tracked fact or a release, by its item name."""
+@lru_cache(maxsize=ITEMS_REMEMBERED)
+def item_pages(item: str) -> frozenset[str]:
+    """The pages of a tracked fact or a release, by its item name (remembered: a run asks
+    for those of every item of the report twice)."""
     kind, _, name = item.partition(":")
     if kind == "metric":
-        return {metric_page(name, page) for page in PAGE_KINDS}
-    return release_pages(name)
+        return frozenset(metric_page(name, page) for page in PAGE_KINDS)
+    return frozenset(release_pages(name))
 
 
 def page_digests(items: Mapping[str, str]) -> dict[str, str]:
@@ -414,10 +417,7 @@ def settled_items(
 
 def content_digest(*parts: str) -> str:
     """The sha256 of strings kept apart, so that no two lists of parts share a digest."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8") + b"\0\1")
-    return digest.hexdigest()
+    return hashlib.sha256("".join(f"{part}\0\1" for part in parts).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
