@@ -749,22 +749,19 @@ class Store:
         return found
 
     def save_processed(self, fingerprint: str, documents: Sequence[ProcessedDocument]) -> None:
-        """Keep processed documents so that later runs can skip them."""
+        """Keep processed documents so that later runs can skip them (encoded before the
+        write lock is taken, which worker processes wait for)."""
+        rows = [
+            {
+                "sha256": p.document.sha256,
+                "name": p.document.name,
+                "fingerprint": fingerprint,
+                "payload": encode_processed(p),
+            }
+            for p in documents
+        ]
         with self.transaction() as db:
-            upsert(
-                db,
-                PROCESSED,
-                [
-                    {
-                        "sha256": p.document.sha256,
-                        "name": p.document.name,
-                        "fingerprint": fingerprint,
-                        "payload": encode_processed(p),
-                    }
-                    for p in documents
-                ],
-                ("sha256", "name", "fingerprint"),
-            )
+            upsert(db, PROCESSED, rows, ("sha256", "name", "fingerprint"))
 
     def cleaned(self, hashes: Sequence[str], rules: str) -> dict[str, CleanedDocument]:
         """Documents cleaned earlier from the same bytes under the same rules."""
@@ -781,22 +778,19 @@ class Store:
         self, rules: str, documents: Sequence[tuple[CleanedDocument, frozenset[str]]]
     ) -> None:
         """Keep cleaned documents, each with its boilerplate candidates, so that later runs
-        need not parse them again, nor read them whole to learn the shared boilerplate."""
+        need not parse them again, nor read them whole to learn the shared boilerplate
+        (encoded before the write lock is taken, which worker processes wait for)."""
+        rows = [
+            {
+                "sha256": d.sha256,
+                "rules": rules,
+                "payload": encode(d),
+                "candidates": json.dumps(sorted(found), ensure_ascii=False),
+            }
+            for d, found in documents
+        ]
         with self.transaction() as db:
-            upsert(
-                db,
-                CLEANED,
-                [
-                    {
-                        "sha256": d.sha256,
-                        "rules": rules,
-                        "payload": encode(d),
-                        "candidates": json.dumps(sorted(found), ensure_ascii=False),
-                    }
-                    for d, found in documents
-                ],
-                ("sha256", "rules"),
-            )
+            upsert(db, CLEANED, rows, ("sha256", "rules"))
 
     def cleaned_hashes(self, hashes: Collection[str], rules: str) -> set[str]:
         """The hashes among HASHES of documents cleaned earlier under the same rules, with
