@@ -280,6 +280,11 @@ def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Seque
         yield items[start : start + size]
 
 
+def column_pairs(db: Connection, key: Any, value: Any, *where: Any) -> dict[Any, Any]:
+    """Two columns of the rows where WHERE holds, as a mapping from the first to the second."""
+    return dict(db.execute(select(key, value).where(*where)).all())
+
+
 def candidate_digest(candidate: str) -> str:
     """A boilerplate candidate's key: the text may be longer than an index allows."""
     return hashlib.sha256(candidate.encode("utf-8")).hexdigest()
@@ -600,10 +605,8 @@ def replace_snapshot(
 def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) -> None:
     """What the pages of a report folder were rendered from, inside the caller's transaction;
     only the rows that differ are written."""
-    query = select(REPORT_PAGES.c.path, REPORT_PAGES.c.digest).where(
-        REPORT_PAGES.c.reports == reports
-    )
-    before = {path: digest for path, digest in db.execute(query)}  # noqa: C416
+    pages = REPORT_PAGES.c
+    before: dict[str, str] = column_pairs(db, pages.path, pages.digest, pages.reports == reports)
     delete_page_digests(db, reports, [p for p, d in before.items() if digests.get(p) != d])
     insert_rows(
         db,
@@ -817,19 +820,12 @@ class Store:
     def boilerplate_counts(self, rules: str) -> tuple[dict[str, str], dict[str, int]]:
         """The releases (name: hash) whose boilerplate candidates were counted last under
         RULES, and how many of them hold each candidate."""
+        basis, counts = BOILERPLATE_BASIS.c, BOILERPLATE_COUNTS.c
         with self.reading() as db:
-            counted = db.execute(
-                select(BOILERPLATE_BASIS.c.name, BOILERPLATE_BASIS.c.sha256).where(
-                    BOILERPLATE_BASIS.c.rules == rules
-                )
+            return (
+                column_pairs(db, basis.name, basis.sha256, basis.rules == rules),
+                column_pairs(db, counts.candidate, counts.releases, counts.rules == rules),
             )
-            basis = {name: sha256 for name, sha256 in counted}  # noqa: C416
-            counts = db.execute(
-                select(BOILERPLATE_COUNTS.c.candidate, BOILERPLATE_COUNTS.c.releases).where(
-                    BOILERPLATE_COUNTS.c.rules == rules
-                )
-            )
-            return basis, {candidate: n for candidate, n in counts}  # noqa: C416
 
     def save_boilerplate_counts(
         self,
@@ -929,10 +925,9 @@ class Store:
 
     def page_digests(self, reports: str) -> dict[str, str]:
         """What the pages of a report folder were last rendered from, by path."""
-        query = text("SELECT path, digest FROM report_pages WHERE reports = :reports")
+        pages = REPORT_PAGES.c
         with self.reading() as db:
-            rows = db.execute(query, {"reports": reports})
-            return {path: digest for path, digest in rows}  # noqa: C416 (dict() takes keys())
+            return column_pairs(db, pages.path, pages.digest, pages.reports == reports)
 
     def forget_page_digests(self, reports: str, paths: Sequence[str]) -> None:
         """Forget, in one transaction, what these pages of a report folder were rendered
@@ -943,19 +938,12 @@ class Store:
     def section_digests(self, reports: str) -> tuple[dict[str, str], dict[str, str]]:
         """What the sections kept for a report folder were rendered from: by key for tracked
         facts, by name for releases."""
+        keys, names = KEY_SECTIONS.c, RELEASE_SECTIONS.c
         with self.reading() as db:
-            keys = db.execute(
-                select(KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest).where(
-                    KEY_SECTIONS.c.reports == reports
-                )
+            return (
+                column_pairs(db, keys.key, keys.digest, keys.reports == reports),
+                column_pairs(db, names.name, names.digest, names.reports == reports),
             )
-            by_key = {key: digest for key, digest in keys}  # noqa: C416
-            names = db.execute(
-                select(RELEASE_SECTIONS.c.name, RELEASE_SECTIONS.c.digest).where(
-                    RELEASE_SECTIONS.c.reports == reports
-                )
-            )
-            return by_key, {name: digest for name, digest in names}  # noqa: C416
 
     def key_sections(self, reports: str, wanted: Mapping[str, str]) -> dict[str, KeySection]:
         """The kept sections of the tracked facts WANTED (key: digest), where they were
