@@ -251,18 +251,12 @@ def learn_boilerplate(
     rules = pipeline.cleaning_key()
     with Store.open(database) as store:
         counted, counts = ({}, {}) if force else store.boilerplate_counts(rules)
-        added, removed = pipeline.to_recount(counted, readable)
-        found = fresh | store.candidates({h for _, h in added + removed} - fresh.keys(), rules)
-        if any(sha256 not in found for _, sha256 in removed):
-            counted, counts = {}, {}
-            added, removed = pipeline.to_recount(counted, readable)
-            found = fresh | store.candidates({h for _, h in added} - fresh.keys(), rules)
-        changed = pipeline.recount(
-            counts, (found[h] for _, h in added), (found[h] for _, h in removed)
+        kept = partial(store.candidates, rules=rules)
+        recount = pipeline.recount_boilerplate(counted, counts, readable, fresh, kept)
+        store.save_boilerplate_counts(
+            rules, recount.added, recount.removed, recount.changed, anew=recount.anew
         )
-        names = [name for name, _ in removed]
-        store.save_boilerplate_counts(rules, added, names, changed, anew=not counted)
-    return pipeline.shared_boilerplate(counts | changed)
+    return recount.learned
 
 
 def extract_all(

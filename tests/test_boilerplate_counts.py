@@ -31,6 +31,10 @@ def test_counts_kept_up_to_date_learn_what_a_full_count_learns() -> None:
     counted: dict[str, str] = {}
     sets: dict[str, frozenset[str]] = {}
     counts: dict[str, int] = {}
+
+    def kept(hashes: set[str]) -> dict[str, frozenset[str]]:
+        return {h: sets[h] for h in hashes}
+
     for step in range(60):
         current = dict(counted)
         name = f"r{chooser.randrange(12)}"
@@ -39,14 +43,27 @@ def test_counts_kept_up_to_date_learn_what_a_full_count_learns() -> None:
         else:
             current[name] = f"h{step}"
             sets[f"h{step}"] = frozenset(chooser.sample(texts, chooser.randrange(4)))
-        added, removed = pipeline.to_recount(counted, sorted(current.items()))
-        changed = pipeline.recount(
-            counts, (sets[h] for _, h in added), (sets[h] for _, h in removed)
-        )
-        counts = {text: n for text, n in (counts | changed).items() if n}
+        recount = pipeline.recount_boilerplate(counted, counts, sorted(current.items()), {}, kept)
+        assert not recount.anew or not counted
+        counts = {text: n for text, n in (counts | recount.changed).items() if n}
         counted = current
         everything = normalize.learn_boilerplate((sets[h] for h in counted.values()), rules)
-        assert pipeline.shared_boilerplate(counts) == everything
+        assert recount.learned == everything
+
+
+def test_counts_start_anew_when_a_release_to_take_out_has_no_candidates_kept() -> None:
+    sets = {"h1": frozenset({"Menu"}), "h2": frozenset({"Menu", "Print"})}
+
+    def kept(hashes: set[str]) -> dict[str, frozenset[str]]:
+        return {h: sets[h] for h in hashes if h in sets}
+
+    counted, counts = {"a.txt": "h0", "b.txt": "h1"}, {"Menu": 7}
+    recount = pipeline.recount_boilerplate(
+        counted, counts, [("b.txt", "h1"), ("c.txt", "h2")], {}, kept
+    )
+    assert recount.anew
+    assert recount.added == [("b.txt", "h1"), ("c.txt", "h2")]
+    assert recount.changed == {"Menu": 2, "Print": 1}
 
 
 def test_counts_round_trip_through_the_store(store_url: str) -> None:

@@ -188,7 +188,7 @@ def boilerplate_candidates(blocks: Iterable[Block], rules: Rules) -> frozenset[s
 
 def learn_boilerplate(candidates: Iterable[Collection[str]], rules: Rules) -> frozenset[str]:
     """The candidates (one set per document) that recur across several documents."""
-    return recurring(recount({}, candidates, ()), rules)
+    return recurring(recount({}, candidates), rules)
 
 
 def recount(

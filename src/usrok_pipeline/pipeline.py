@@ -106,20 +106,44 @@ def to_recount(
     )
 
 
-def recount(
-    counts: Mapping[str, int],
-    added: Iterable[frozenset[str]],
-    removed: Iterable[frozenset[str]],
-) -> dict[str, int]:
-    """The candidate counts that change when the releases ADDED are counted in and REMOVED
-    taken out (the candidates of each)."""
-    return normalize.recount(counts, added, removed)
-
-
 def shared_boilerplate(counts: Mapping[str, int]) -> frozenset[str]:
     """The paragraphs that recur across the corpus and state no number (COUNTS: how many
     releases hold each candidate)."""
     return normalize.recurring(counts, normalize.load_rules())
+
+
+@dataclass(frozen=True)
+class Recount:
+    """Boilerplate candidate counts brought up to date: the releases (name, hash) counted in,
+    the names taken out, the counts that changed (0: gone), whether counting started anew,
+    and the boilerplate learned."""
+
+    added: list[tuple[str, str]]
+    removed: list[str]
+    changed: dict[str, int]
+    anew: bool
+    learned: frozenset[str]
+
+
+def recount_boilerplate(
+    counted: Mapping[str, str],
+    counts: Mapping[str, int],
+    readable: Sequence[tuple[str, str]],
+    fresh: Mapping[str, frozenset[str]],
+    kept: Callable[[set[str]], Mapping[str, frozenset[str]]],
+) -> Recount:
+    """The candidate COUNTS of the releases COUNTED (name: hash) made those of READABLE, from
+    the candidates of the releases cleaned now (FRESH, by hash) or kept earlier (KEPT: asked
+    for by hash); counting starts anew when those of a release to take out are not kept."""
+    added, removed = to_recount(counted, readable)
+    found = {**fresh, **kept({sha256 for _, sha256 in added + removed} - fresh.keys())}
+    if any(sha256 not in found for _, sha256 in removed):
+        return recount_boilerplate({}, {}, readable, fresh, kept)
+    changed = normalize.recount(
+        counts, (found[sha256] for _, sha256 in added), (found[sha256] for _, sha256 in removed)
+    )
+    learned = shared_boilerplate({**counts, **changed})
+    return Recount(added, [name for name, _ in removed], changed, not counted, learned)
 
 
 def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
