@@ -163,8 +163,8 @@ def test_sections_are_kept_per_report_folder_under_their_digest(tmp_path: Path) 
     dates = {p.document.name: p.document.metadata.date for p in report.documents}
     line = report.timelines[0]
     key = render.key_section(line, report.rewordings, titles, dates, rows)
-    key = replace(key, changes_json=('{"a": 1}', '{"b": "two\\nlines"}'))
-    assert len(key.rewordings) > 1
+    key = replace(key, changes_json='{"a": 1}\n{"b": "two\\nlines"}')
+    assert len(key.rewordings.pairs) > 1
     release = render.release_section(report.documents[0], rows)
     other = next(t for t in report.timelines if t.key != line.key)
     empty = render.key_section(other, [], titles, dates, rows)

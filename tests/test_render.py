@@ -14,7 +14,15 @@ from pytest_regressions.file_regression import FileRegressionFixture
 from conftest import PROJECT, SEEDS
 from usrok_pipeline import pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
-from usrok_pipeline.records import Fact, FactDelta, RunRecord, SourceFile
+from usrok_pipeline.records import (
+    Fact,
+    FactDelta,
+    KeySection,
+    RewordingPart,
+    Rewordings,
+    RunRecord,
+    SourceFile,
+)
 
 TEMPLATES = PROJECT / "templates"
 
@@ -121,6 +129,33 @@ def test_changes_json_put_together_is_one_json_document(corpus: str) -> None:
     items = [line for line in streamed.splitlines() if line.startswith("  {")]
     assert len(items) == len(whole["changes"]) + len(whole["rewordings"])  # one a line
     assert (corpus == "seeds") == bool(report.rewordings)  # both a filled and an empty list
+
+
+def claim(pair: str) -> RewordingPart:
+    return RewordingPart(pair, f"<p>{pair}\n</p>", f"* {pair}\n", json.dumps({"pair": pair}))
+
+
+def key_with(key: str, *pairs: str) -> KeySection:
+    claims = Rewordings.of([claim(pair) for pair in pairs])
+    return KeySection(key, "", "", "", "", "", claims)
+
+
+def test_reworded_claims_are_shown_once_under_the_first_fact() -> None:
+    keys = [
+        key_with("a", "p1", "p2"),
+        key_with("b", "p2", "p3"),
+        key_with("c", "p4", "p4"),
+        key_with("d"),
+        key_with("e", "p5", "p6"),
+    ]
+    shown = render.shown_rewordings(keys)
+    assert [claims.pairs for claims in shown] == [("p1", "p2"), ("p3",), ("p4",), ("p5", "p6")]
+    assert shown[0] is keys[0].rewordings and shown[3] is keys[4].rewordings  # taken whole
+    assert [part for claims in shown for part in claims.parts()] == [
+        claim(pair) for pair in ("p1", "p2", "p3", "p4", "p5", "p6")
+    ]
+    rewordings = json.loads("".join(render.changes_json(keys, shown)))["rewordings"]
+    assert rewordings == [{"pair": f"p{n}"} for n in range(1, 7)]
 
 
 def test_a_streamed_file_is_rewritten_only_when_it_changed(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from .records import (
     ReleaseSection,
     Rewording,
     RewordingPart,
+    Rewordings,
     RunRecord,
     Timeline,
     VersionChange,
@@ -292,19 +293,23 @@ def json_item(record: object) -> str:
     return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
 
 
-def json_items(name: str, items: Sequence[str], last: bool) -> Iterator[str]:
-    """One list of a top-level JSON object from its items (json_item), one item a line."""
+def json_items(name: str, lines: Sequence[str], last: bool) -> Iterator[str]:
+    """One list of a top-level JSON object, one item a line, from LINES: texts of items
+    (json_item) a line each; empty texts hold none."""
     yield f' "{name}": ['
-    for number, item in enumerate(items):
-        yield ("," if number else "") + "\n  " + item
-    yield ("\n ]" if items else "]") + ("\n" if last else ",\n")
+    comma = ""
+    for text in lines:
+        if text:
+            yield comma + "\n  " + text.replace("\n", ",\n  ")
+            comma = ","
+    yield ("\n ]" if comma else "]") + ("\n" if last else ",\n")
 
 
-def changes_json(keys: Sequence[KeySection], shown: Sequence[RewordingPart]) -> Iterator[str]:
+def changes_json(keys: Sequence[KeySection], shown: Sequence[Rewordings]) -> Iterator[str]:
     """The classified statements of every tracked fact and the reworded claims, as one JSON
     object of both lists, a statement a line."""
     yield "{\n"
-    yield from json_items("changes", [item for k in keys for item in k.changes_json], last=False)
+    yield from json_items("changes", [k.changes_json for k in keys], last=False)
     yield from json_items("rewordings", [r.json for r in shown], last=True)
     yield "}\n"
 
@@ -449,15 +454,17 @@ def key_section(
         figure_md=str(rows.md.figure_row(timeline, last, move, count, titles)),
         changes_html="".join(str(rows.html.change_row(c, titles)) for c in changes),
         changes_md="".join(str(rows.md.change_row(c, titles)) for c in changes),
-        changes_json=tuple(json_item(c) for c in changes),
-        rewordings=tuple(
-            RewordingPart(
-                pair=content_digest(r.before_sentence, r.after_sentence),
-                html=str(rows.html.rewording(r, timeline.label, titles, dates)),
-                md=str(rows.md.rewording(r, timeline.label, titles, dates)),
-                json=json_item(r),
-            )
-            for r in rewordings
+        changes_json="\n".join(json_item(c) for c in changes),
+        rewordings=Rewordings.of(
+            [
+                RewordingPart(
+                    pair=content_digest(r.before_sentence, r.after_sentence),
+                    html=str(rows.html.rewording(r, timeline.label, titles, dates)),
+                    md=str(rows.md.rewording(r, timeline.label, titles, dates)),
+                    json=json_item(r),
+                )
+                for r in rewordings
+            ]
         ),
     )
 
@@ -478,16 +485,25 @@ def release_section(processed: ProcessedDocument, rows: Macros) -> ReleaseSectio
     )
 
 
-def shown_rewordings(keys: Sequence[KeySection]) -> list[RewordingPart]:
-    """The reworded claims of every tracked fact, each pair of sentences once (under the first
-    fact that shows it)."""
+def shown_rewordings(keys: Sequence[KeySection]) -> list[Rewordings]:
+    """The reworded claims of every tracked fact that has any, each pair of sentences once
+    (under the first fact that shows it)."""
     seen: set[str] = set()
-    shown: list[RewordingPart] = []
+    shown: list[Rewordings] = []
     for section in keys:
-        for part in section.rewordings:
-            if part.pair not in seen:
-                seen.add(part.pair)
-                shown.append(part)
+        claims = section.rewordings
+        if seen.isdisjoint(claims.pairs) and len(set(claims.pairs)) == len(claims.pairs):
+            kept = claims
+        else:
+            parts = []
+            for part in claims.parts():
+                if part.pair not in seen:
+                    seen.add(part.pair)
+                    parts.append(part)
+            kept = Rewordings.of(parts)
+        seen.update(claims.pairs)
+        if kept.pairs:
+            shown.append(kept)
     return shown
 
 
@@ -515,7 +531,7 @@ def summary_files(
         "deltas": overview.deltas[:DELTAS_SHOWN],
         "deltas_total": len(overview.deltas),
         "fact_count": sum(r.facts for r in releases),
-        "rewording_count": len(shown),
+        "rewording_count": sum(len(claims.pairs) for claims in shown),
         "root": "",
     }
     fact_lines, csv_lines = exports or ((r.jsonl for r in releases), (r.csv for r in releases))

@@ -57,7 +57,7 @@ from .records import (
     Release,
     ReleaseSection,
     Removal,
-    RewordingPart,
+    Rewordings,
     RunRecord,
     SourceFile,
     plain,
@@ -334,46 +334,44 @@ def decode_release(payload: str) -> Release:
 
 
 def key_section_row(section: KeySection) -> dict[str, str]:
-    """A tracked fact's section as the columns of its row: lists of JSON lines and digests
-    joined by newlines (which neither holds), rendered reworded claims concatenated with
-    their sizes."""
-    parts = section.rewordings
+    """A tracked fact's section as the columns of its row: the digests of its pairs joined by
+    newlines (which none holds), the sizes of each claim's HTML and Markdown."""
+    claims = section.rewordings
     return {
         "key": section.key,
         "figure_html": section.figure_html,
         "figure_md": section.figure_md,
         "changes_html": section.changes_html,
         "changes_md": section.changes_md,
-        "changes_json": "\n".join(section.changes_json),
-        "pairs": "\n".join(part.pair for part in parts),
-        "rewordings_html": "".join(part.html for part in parts),
-        "rewordings_md": "".join(part.md for part in parts),
-        "rewordings_json": "\n".join(part.json for part in parts),
-        "rewording_sizes": " ".join(f"{len(part.html)},{len(part.md)}" for part in parts),
+        "changes_json": section.changes_json,
+        "pairs": "\n".join(claims.pairs),
+        "rewordings_html": claims.html,
+        "rewordings_md": claims.md,
+        "rewordings_json": claims.json,
+        "rewording_sizes": " ".join(f"{html},{md}" for html, md in claims.sizes),
     }
 
 
 def key_section_of(row: RowMapping) -> KeySection:
     """The inverse of key_section_row."""
-    html_at = md_at = 0
-    parts = []
-    sizes_of_parts = row["rewording_sizes"].split()
-    pairs = row["pairs"].split("\n") if sizes_of_parts else []
-    texts = row["rewordings_json"].split("\n") if sizes_of_parts else []
-    for pair, json_text, sizes in zip(pairs, texts, sizes_of_parts, strict=True):
-        html_size, md_size = map(int, sizes.split(","))
-        html = row["rewordings_html"][html_at : html_at + html_size]
-        md = row["rewordings_md"][md_at : md_at + md_size]
-        parts.append(RewordingPart(pair, html, md, json_text))
-        html_at, md_at = html_at + html_size, md_at + md_size
+    sizes = tuple(
+        (int(html), int(md))
+        for html, _, md in (s.partition(",") for s in row["rewording_sizes"].split())
+    )
     return KeySection(
         key=row["key"],
         figure_html=row["figure_html"],
         figure_md=row["figure_md"],
         changes_html=row["changes_html"],
         changes_md=row["changes_md"],
-        changes_json=tuple(row["changes_json"].split("\n")) if row["changes_json"] else (),
-        rewordings=tuple(parts),
+        changes_json=row["changes_json"],
+        rewordings=Rewordings(
+            pairs=tuple(row["pairs"].split("\n")) if sizes else (),
+            sizes=sizes,
+            html=row["rewordings_html"],
+            md=row["rewordings_md"],
+            json=row["rewordings_json"],
+        ),
     )
 
 
