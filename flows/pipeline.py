@@ -424,7 +424,7 @@ def link_and_render(
         fresh = {s.key: (plan.items[render.key_item(s.key)], s) for s in linked.sections}
         store.save_comparisons(version, linked.compared)
         store.save_key_sections(str(reports), fresh)
-        sections = store.key_sections(str(reports), kept)
+        sections = store.key_sections(str(reports), kept, claims=False)
     sections |= {key: section for key, (_, section) in fresh.items()}
     return written, [sections[key] for key in plan.tracked]
 
@@ -438,17 +438,28 @@ def write_summary(
     templates: Path,
     reports: Path,
     database: str,
+    force: bool,
 ) -> list[str]:
     """Write the overview, reworded-claims and export files from the sections of every tracked
-    fact and release (RELEASES: names in report order); sections of items gone are dropped."""
+    fact and release (RELEASES: names in report order), copying the parts in place in the
+    files as last written (none when FORCE); sections of items gone are dropped."""
     wanted = {name: plan.items[render.release_item(name)] for name in releases}
+    folder = str(reports)
     with Store.open(database) as store:
-        found = store.release_sections(str(reports), wanted, exports=False)
-        store.prune_sections(str(reports), plan.tracked, wanted)
+        found = store.release_sections(folder, wanted, exports=False)
+        store.prune_sections(folder, plan.tracked, wanted)
         sections = [found[name] for name in releases]
-        exports = tuple(store.release_exports(str(reports), releases, c) for c in ("jsonl", "csv"))
-        files = render.summary_files(keys, sections, overview, templates, (exports[0], exports[1]))
-        return render.write_files(reports, files)
+        before = {} if force else render.layouts_in_place(reports, store.summary_layouts(folder))
+        kept = render.Kept(
+            plan.items,
+            {file: layout.parts.keys() for file, layout in before.items()},
+            partial(store.release_exports, folder),
+            partial(store.key_claims, folder),
+        )
+        files = render.summary_files(keys, sections, overview, templates, kept)
+        written, layouts = render.write_summary_files(reports, files, before)
+        store.save_summary_layouts(folder, layouts)
+        return written
 
 
 @task(name="remove stale pages", cache_policy=NO_CACHE)
@@ -681,6 +692,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 settings.templates,
                 settings.reports,
                 settings.database,
+                force,
             )
             written = sorted(written + remove_stale_pages(settings.reports, large(plan.pages)))
             recurring = len(plan.tracked)

@@ -148,14 +148,19 @@ def test_reworded_claims_are_shown_once_under_the_first_fact() -> None:
         key_with("d"),
         key_with("e", "p5", "p6"),
     ]
-    shown = render.shown_rewordings(keys)
-    assert [claims.pairs for claims in shown] == [("p1", "p2"), ("p3",), ("p4",), ("p5", "p6")]
-    assert shown[0] is keys[0].rewordings and shown[3] is keys[4].rewordings  # taken whole
-    assert [part for claims in shown for part in claims.parts()] == [
-        claim(pair) for pair in ("p1", "p2", "p3", "p4", "p5", "p6")
+    shown = render.shown_pairs(keys)
+    assert [(section.key, pairs) for section, pairs in shown] == [
+        ("a", ("p1", "p2")),
+        ("b", ("p3",)),
+        ("c", ("p4",)),
+        ("e", ("p5", "p6")),
     ]
-    rewordings = json.loads("".join(render.changes_json(keys, shown)))["rewordings"]
-    assert rewordings == [{"pair": f"p{n}"} for n in range(1, 7)]
+    assert render.claims_shown(keys[0].rewordings, shown[0][1]) is keys[0].rewordings
+    parts = render.claim_parts(shown, None)
+    pairs = ("p1", "p2", "p3", "p4", "p5", "p6")
+    assert "".join(render.texts(parts["changes.md"])) == "".join(claim(p).md for p in pairs)
+    whole = "".join(render.texts(render.changes_json(keys, parts["changes.json"])))
+    assert json.loads(whole)["rewordings"] == [{"pair": pair} for pair in pairs]
 
 
 def test_a_streamed_file_is_rewritten_only_when_it_changed(tmp_path: Path) -> None:

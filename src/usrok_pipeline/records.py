@@ -252,6 +252,12 @@ class Rewordings:
             "\n".join(part.json for part in parts),
         )
 
+    @property
+    def read(self) -> bool:
+        """Whether the texts are here: a section read without them has its pairs only (a
+        claim's JSON line is never empty)."""
+        return bool(self.json) or not self.pairs
+
     def parts(self) -> list[RewordingPart]:
         """The claims, one by one."""
         parts = []
@@ -265,6 +271,28 @@ class Rewordings:
             parts.append(RewordingPart(pair, html, md, json_text))
             html_at, md_at = html_at + html_size, md_at + md_size
         return parts
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A section's share of a summary file, under a name that changes with its text: the
+    text, or None where the file as last written holds the bytes of that name, to be copied
+    from there."""
+
+    name: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the parts of a summary file lie in it (name: byte offset and length), and the
+    size, modification time and inode the file had when written: a file changed since is
+    not copied from."""
+
+    size: int
+    modified: int
+    inode: int
+    parts: dict[str, tuple[int, int]]
 
 
 @dataclass(frozen=True, slots=True)

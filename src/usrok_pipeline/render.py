@@ -10,13 +10,13 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -28,6 +28,8 @@ from .records import (
     FactChange,
     FactDelta,
     KeySection,
+    Layout,
+    Part,
     ProcessedDocument,
     Rejected,
     Release,
@@ -60,6 +62,9 @@ PAGE_KINDS = ("html", "md")
 # The fact changes of a run that the index lists: a first run over a large corpus adds every
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
+CLAIMS_MARK = "\0claims\0"  # where a page's reworded claims go: no template holds a NUL
+CLAIMS_FILES = ("changes.json", "changes.html", "changes.md")
+COPY_CHUNK = 1 << 20
 ITEMS_REMEMBERED = 1 << 16  # the page paths of this many items are kept between calls
 CSV_FIELDS = (
     "document",
@@ -293,24 +298,29 @@ def json_item(record: object) -> str:
     return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
 
 
-def json_items(name: str, lines: Sequence[str], last: bool) -> Iterator[str]:
-    """One list of a top-level JSON object, one item a line, from LINES: texts of items
-    (json_item) a line each; empty texts hold none."""
+def listed(lines: str) -> str:
+    """JSON items a line each (json_item) as lines of a list: a comma after every one but
+    the last, each indented."""
+    return lines.replace("\n", ",\n  ")
+
+
+def json_items(name: str, items: Sequence[str | Part], last: bool) -> Iterator[str | Part]:
+    """One list of a top-level JSON object, one item a line, from ITEMS: lines of the list
+    (listed), none empty."""
     yield f' "{name}": ['
-    comma = ""
-    for text in lines:
-        if text:
-            yield comma + "\n  " + text.replace("\n", ",\n  ")
-            comma = ","
-    yield ("\n ]" if comma else "]") + ("\n" if last else ",\n")
+    for number, item in enumerate(items):
+        yield ("," if number else "") + "\n  "
+        yield item
+    yield ("\n ]" if items else "]") + ("\n" if last else ",\n")
 
 
-def changes_json(keys: Sequence[KeySection], shown: Sequence[Rewordings]) -> Iterator[str]:
-    """The classified statements of every tracked fact and the reworded claims, as one JSON
-    object of both lists, a statement a line."""
+def changes_json(keys: Sequence[KeySection], claims: Sequence[str | Part]) -> Iterator[str | Part]:
+    """The classified statements of every tracked fact and the reworded claims (CLAIMS: lines
+    of the list), as one JSON object of both lists, a statement a line."""
     yield "{\n"
-    yield from json_items("changes", [k.changes_json for k in keys], last=False)
-    yield from json_items("rewordings", [r.json for r in shown], last=True)
+    statements = [listed(k.changes_json) for k in keys if k.changes_json]
+    yield from json_items("changes", statements, last=False)
+    yield from json_items("rewordings", claims, last=True)
     yield "}\n"
 
 
@@ -485,26 +495,108 @@ def release_section(processed: ProcessedDocument, rows: Macros) -> ReleaseSectio
     )
 
 
-def shown_rewordings(keys: Sequence[KeySection]) -> list[Rewordings]:
-    """The reworded claims of every tracked fact that has any, each pair of sentences once
-    (under the first fact that shows it)."""
+def shown_pairs(keys: Sequence[KeySection]) -> list[tuple[KeySection, tuple[str, ...]]]:
+    """The tracked facts that show reworded claims, with the pairs each shows: every pair of
+    sentences once, under the first fact that has it."""
     seen: set[str] = set()
-    shown: list[Rewordings] = []
+    shown = []
     for section in keys:
-        claims = section.rewordings
-        if seen.isdisjoint(claims.pairs) and len(set(claims.pairs)) == len(claims.pairs):
-            kept = claims
-        else:
-            parts = []
-            for part in claims.parts():
-                if part.pair not in seen:
-                    seen.add(part.pair)
-                    parts.append(part)
-            kept = Rewordings.of(parts)
-        seen.update(claims.pairs)
-        if kept.pairs:
-            shown.append(kept)
+        pairs = []
+        for pair in section.rewordings.pairs:
+            if pair not in seen:
+                seen.add(pair)
+                pairs.append(pair)
+        if pairs:
+            shown.append((section, tuple(pairs)))
     return shown
+
+
+def claims_shown(claims: Rewordings, pairs: tuple[str, ...]) -> Rewordings:
+    """The claims of PAIRS among CLAIMS, each once: taken whole when they are all of them."""
+    if pairs == claims.pairs:
+        return claims
+    wanted = set(pairs)
+    parts = []
+    for part in claims.parts():
+        if part.pair in wanted:
+            wanted.discard(part.pair)
+            parts.append(part)
+    return Rewordings.of(parts)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where the summary files find what is not in hand: the digest of each item's section,
+    the parts in place in each file as last written (file: names), and the store, asked for
+    the facts of releases (names, "jsonl" or "csv") and the reworded claims of tracked facts
+    (key: digest) that are needed."""
+
+    digests: Mapping[str, str]
+    in_place: Mapping[str, Collection[str]]
+    exports: Callable[[Sequence[str], str], Iterable[str]]
+    claims: Callable[[Mapping[str, str]], Mapping[str, Rewordings]]
+
+
+def part_name(item: str, digests: Mapping[str, str], *shown: str) -> str:
+    """The name of an item's part of a summary file, which changes with what the item's
+    section was rendered from (DIGESTS: by item) and with SHOWN, what the part shows of it."""
+    return " ".join((item, digests.get(item, ""), *shown))
+
+
+def exported(
+    releases: Sequence[ReleaseSection], column: str, file: str, kept: Kept | None
+) -> Iterator[Part]:
+    """The facts of each release as a part of an export FILE (COLUMN "jsonl" or "csv"), with
+    its text where the file as last written does not hold it in place: from the store when
+    KEPT, else from the sections."""
+    digests = kept.digests if kept else {}
+    in_place = kept.in_place.get(file, ()) if kept else ()
+    names = [part_name(release_item(r.name), digests) for r in releases]
+    needed = [r for r, name in zip(releases, names, strict=True) if name not in in_place]
+    if kept:
+        pending = iter(kept.exports([r.name for r in needed], column))
+    else:
+        pending = (getattr(r, column) for r in needed)
+    for name in names:
+        yield Part(name, None) if name in in_place else Part(name, next(pending))
+
+
+def claim_parts(
+    shown: Sequence[tuple[KeySection, tuple[str, ...]]], kept: Kept | None
+) -> dict[str, list[Part]]:
+    """The reworded claims each tracked fact shows, as parts of the reworded-claims files
+    (file: parts), with their texts where a file as last written does not hold them in place:
+    the texts of a section read without them are asked for."""
+    digests = kept.digests if kept else {}
+    in_place = kept.in_place if kept else {}
+    named = [
+        (section, pairs, part_name(key_item(section.key), digests, content_digest(*pairs)))
+        for section, pairs in shown
+    ]
+    needed = {
+        s.key for s, _, name in named if any(name not in in_place.get(f, ()) for f in CLAIMS_FILES)
+    }
+    unread = {
+        s.key: digests.get(key_item(s.key), "")
+        for s, _, _ in named
+        if s.key in needed and not s.rewordings.read
+    }
+    fetched = kept.claims(unread) if kept and unread else {}
+    if set(fetched) != set(unread):
+        raise ValueError(f"reworded claims not kept: {sorted(set(unread) - set(fetched))}")
+    files: dict[str, list[Part]] = {file: [] for file in CLAIMS_FILES}
+    for section, pairs, name in named:
+        claims = None
+        if section.key in needed:
+            claims = claims_shown(fetched.get(section.key, section.rewordings), pairs)
+        by_file = {
+            "changes.json": listed(claims.json) if claims else None,
+            "changes.html": claims.html if claims else None,
+            "changes.md": claims.md if claims else None,
+        }
+        for file, text in by_file.items():
+            files[file].append(Part(name, None if name in in_place.get(file, ()) else text))
+    return files
 
 
 def summary_files(
@@ -512,15 +604,16 @@ def summary_files(
     releases: Sequence[ReleaseSection],
     overview: Overview,
     templates: Path,
-    exports: tuple[Iterable[str], Iterable[str]] | None = None,
-) -> Iterator[tuple[str, Iterable[str]]]:
+    kept: Kept | None = None,
+) -> Iterator[tuple[str, Iterable[str | Part]]]:
     """The files about the whole report, put together from the sections of its tracked facts
     and of its releases (both in report order): the overview and reworded-claims pages, the
-    exports and the style sheet. EXPORTS, when given, are the releases' facts as JSON lines
-    and as CSV rows, in report order, in place of those of RELEASES (a large report streams
-    them rather than holding them)."""
+    exports and the style sheet. Without KEPT, every text is in the sections; with it, the
+    releases' facts and the claims of sections read without them come from the store, and
+    what a file as last written holds in place is not asked for (a large report streams
+    the facts rather than holding them)."""
     env = environment(templates)
-    shown = shown_rewordings(keys)
+    shown = shown_pairs(keys)
     variables: dict[str, Any] = {
         "titles": {r.name: r.title for r in releases},
         "versions": overview.versions,
@@ -531,27 +624,41 @@ def summary_files(
         "deltas": overview.deltas[:DELTAS_SHOWN],
         "deltas_total": len(overview.deltas),
         "fact_count": sum(r.facts for r in releases),
-        "rewording_count": sum(len(claims.pairs) for claims in shown),
+        "rewording_count": sum(len(pairs) for _, pairs in shown),
         "root": "",
     }
-    fact_lines, csv_lines = exports or ((r.jsonl for r in releases), (r.csv for r in releases))
-    yield "facts.jsonl", fact_lines
-    yield "facts.csv", chain((csv_rows((), header=True),), csv_lines)
+    yield "facts.jsonl", exported(releases, "jsonl", "facts.jsonl", kept)
+    header = csv_rows((), header=True)
+    yield "facts.csv", chain((header,), exported(releases, "csv", "facts.csv", kept))
     yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
-    yield "changes.json", changes_json(keys, shown)
+    claims = claim_parts(shown, kept)
+    yield "changes.json", changes_json(keys, claims["changes.json"])
     parts = {
-        "html": (Markup, [(k.figure_html, k.changes_html) for k in keys], "row_html", "html"),
-        "md": (str, [(k.figure_md, k.changes_md) for k in keys], "row_md", "md"),
+        "html": (Markup, [(k.figure_html, k.changes_html) for k in keys], "row_html"),
+        "md": (str, [(k.figure_md, k.changes_md) for k in keys], "row_md"),
     }
-    for kind, (mark, rows, row, rewording) in parts.items():
+    for kind, (mark, rows, row) in parts.items():
         page_vars = variables | {
             "figure_rows": [mark(figure) for figure, _ in rows],
             "change_rows": [mark(changes) for _, changes in rows if changes],
             "release_rows": [mark(getattr(r, row)) for r in releases],
-            "rewording_parts": [mark(getattr(r, rewording)) for r in shown],
+            "rewording_parts": [Markup(CLAIMS_MARK)] if shown else [],
         }
-        for page in ("index", "changes"):
-            yield f"{page}.{kind}", (env.get_template(f"{page}.{kind}.j2").render(page_vars),)
+        yield f"index.{kind}", (env.get_template(f"index.{kind}.j2").render(page_vars),)
+        page = env.get_template(f"changes.{kind}.j2").render(page_vars)
+        head, _, tail = page.partition(CLAIMS_MARK)
+        yield f"changes.{kind}", [head, *claims[f"changes.{kind}"], tail] if shown else (page,)
+
+
+def texts(pieces: Iterable[str | Part]) -> Iterator[str]:
+    """The text of each piece of a file, every part's in hand."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece
+        elif piece.text is None:
+            raise ValueError(f"the text of part {piece.name} is not in hand")
+        else:
+            yield piece.text
 
 
 def metric_pages(
@@ -588,7 +695,9 @@ def render_pages(
     overview = Overview(
         report.versions, report.rejected, report.withdrawn, report.history, report.deltas
     )
-    yield from summary_files(keys, releases, overview, templates)
+    yield from (
+        (path, texts(pieces)) for path, pieces in summary_files(keys, releases, overview, templates)
+    )
     yield from metric_pages(report.timelines, titles, templates, unchanged)
     pages = {timeline.key for timeline in report.timelines}
     yield from document_pages(report.documents, pages, templates, unchanged)
@@ -642,6 +751,125 @@ def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
         return False
     temporary.replace(path)
     return True
+
+
+class ReportChanged(RuntimeError):
+    """A summary file changed on disk while a run was copying parts from it."""
+
+
+def unchanged_since(stat: os.stat_result, layout: Layout) -> bool:
+    """Whether a file is the one written with this layout: same size, time and inode."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (
+        layout.size,
+        layout.modified,
+        layout.inode,
+    )
+
+
+def layouts_in_place(folder: Path, layouts: Mapping[str, Layout]) -> dict[str, Layout]:
+    """The layouts of the summary files that are on disk as they were written."""
+    found = {}
+    for name, layout in layouts.items():
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            continue
+        if unchanged_since(stat, layout):
+            found[name] = layout
+    return found
+
+
+class Splice:
+    """Copies parts of a file as last written into the file being written, adjacent parts in
+    one go; the old file is opened on the first part, and must be as written."""
+
+    def __init__(self, path: Path, layout: Layout | None, target: BinaryIO) -> None:
+        self.path, self.layout, self.target = path, layout, target
+        self.source: BinaryIO | None = None
+        self.start = self.length = 0
+
+    def __enter__(self) -> Splice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.source:
+            self.source.close()
+
+    def part(self, name: str) -> int:
+        """Queue the bytes of part NAME for copying; their length."""
+        if self.layout is None or name not in self.layout.parts:
+            raise ValueError(f"{self.path.name}: part {name} is neither in hand nor in the file")
+        if self.source is None:
+            self.source = self.path.open("rb")
+            if not unchanged_since(os.fstat(self.source.fileno()), self.layout):
+                raise ReportChanged(f"{self.path}: changed while this run was writing it")
+        offset, length = self.layout.parts[name]
+        if offset != self.start + self.length:
+            self.flush()
+            self.start = offset
+        self.length += length
+        return length
+
+    def flush(self) -> None:
+        """Copy the bytes queued."""
+        if self.source and self.length:
+            self.source.seek(self.start)
+            left = self.length
+            while left:
+                chunk = self.source.read(min(left, COPY_CHUNK))
+                if not chunk:
+                    raise ReportChanged(f"{self.path}: shorter than when it was written")
+                self.target.write(chunk)
+                left -= len(chunk)
+        self.start += self.length
+        self.length = 0
+
+
+def write_parts(
+    path: Path, pieces: Iterable[str | Part], before: Layout | None = None
+) -> tuple[bool, Layout]:
+    """Write a file through a temporary file and a rename, unless it already holds exactly
+    these bytes; a part without text is copied from the file as last written (BEFORE: where
+    its parts lie). Whether the file was written, and where its parts lie now."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    parts: dict[str, tuple[int, int]] = {}
+    at = 0
+    with temporary.open("wb") as target, Splice(path, before, target) as splice:
+        for piece in pieces:
+            if isinstance(piece, Part) and piece.text is None:
+                length = splice.part(piece.name)
+            else:
+                splice.flush()
+                data = (piece if isinstance(piece, str) else piece.text or "").encode("utf-8")
+                target.write(data)
+                length = len(data)
+            if isinstance(piece, Part):
+                parts[piece.name] = (at, length)
+            at += length
+        splice.flush()
+    written = not (path.exists() and same_bytes(path, temporary))
+    if written:
+        temporary.replace(path)
+    else:
+        temporary.unlink()
+    stat = path.stat()
+    return written, Layout(stat.st_size, stat.st_mtime_ns, stat.st_ino, parts)
+
+
+def write_summary_files(
+    folder: Path, files: Iterable[tuple[str, Iterable[str | Part]]], before: Mapping[str, Layout]
+) -> tuple[list[str], dict[str, Layout]]:
+    """Write the summary files whose content changed, copying what BEFORE says a file holds
+    in place: the paths written, and where the parts lie in each file that has any."""
+    written, layouts = [], {}
+    for name, pieces in files:
+        changed, layout = write_parts(folder / name, pieces, before.get(name))
+        if changed:
+            written.append(name)
+        if layout.parts:
+            layouts[name] = layout
+    return written, layouts
 
 
 def write_reports(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Engine,
@@ -50,6 +51,7 @@ from .records import (
     FactDelta,
     KeySection,
     LastRun,
+    Layout,
     Metadata,
     NormalizedDocument,
     ProcessedDocument,
@@ -85,6 +87,7 @@ KEY_SECTION_TEXTS = (
     "rewordings_json",
     "rewording_sizes",
 )
+CLAIM_TEXTS = ("rewordings_html", "rewordings_md", "rewordings_json")
 RUNS = Table(
     "runs",
     METADATA,
@@ -244,6 +247,19 @@ RELEASE_SECTIONS = Table(
     *(Column(name, Text, nullable=False) for name in ("row_html", "row_md", "jsonl", "csv")),
     PrimaryKeyConstraint("reports", "name"),
 )
+# Where the parts of each summary file of a report folder lie in it as last written, so that
+# a run copies the parts it did not change rather than reading them from here.
+SUMMARY_LAYOUTS = Table(
+    "summary_layouts",
+    METADATA,
+    Column("reports", Text, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+    Column("inode", BigInteger, nullable=False),
+    Column("parts", Text, nullable=False),
+    PrimaryKeyConstraint("reports", "file"),
+)
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
     ("runs", "code", "TEXT"),
@@ -353,11 +369,8 @@ def key_section_row(section: KeySection) -> dict[str, str]:
 
 
 def key_section_of(row: RowMapping) -> KeySection:
-    """The inverse of key_section_row."""
-    sizes = tuple(
-        (int(html), int(md))
-        for html, _, md in (s.partition(",") for s in row["rewording_sizes"].split())
-    )
+    """The inverse of key_section_row; a row read without the texts of its reworded claims
+    gives their pairs and sizes only."""
     return KeySection(
         key=row["key"],
         figure_html=row["figure_html"],
@@ -365,13 +378,22 @@ def key_section_of(row: RowMapping) -> KeySection:
         changes_html=row["changes_html"],
         changes_md=row["changes_md"],
         changes_json=row["changes_json"],
-        rewordings=Rewordings(
-            pairs=tuple(row["pairs"].split("\n")) if sizes else (),
-            sizes=sizes,
-            html=row["rewordings_html"],
-            md=row["rewordings_md"],
-            json=row["rewordings_json"],
-        ),
+        rewordings=rewordings_of(row),
+    )
+
+
+def rewordings_of(row: RowMapping) -> Rewordings:
+    """The reworded claims of a tracked fact's row, with their texts where it holds them."""
+    sizes = tuple(
+        (int(html), int(md))
+        for html, _, md in (size.partition(",") for size in row["rewording_sizes"].split())
+    )
+    return Rewordings(
+        pairs=tuple(row["pairs"].split("\n")) if sizes else (),
+        sizes=sizes,
+        html=row.get("rewordings_html", ""),
+        md=row.get("rewordings_md", ""),
+        json=row.get("rewordings_json", ""),
     )
 
 
@@ -943,13 +965,59 @@ class Store:
                 column_pairs(db, names.name, names.digest, names.reports == reports),
             )
 
-    def key_sections(self, reports: str, wanted: Mapping[str, str]) -> dict[str, KeySection]:
+    def key_sections(
+        self, reports: str, wanted: Mapping[str, str], claims: bool = True
+    ) -> dict[str, KeySection]:
         """The kept sections of the tracked facts WANTED (key: digest), where they were
-        rendered from that digest."""
+        rendered from that digest; without CLAIMS, the texts of their reworded claims (the
+        largest part) are left empty, to be read with key_claims where needed."""
+        left_out = () if claims else CLAIM_TEXTS
         columns = [KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest]
-        columns += [KEY_SECTIONS.c[name] for name in KEY_SECTION_TEXTS]
+        columns += [KEY_SECTIONS.c[name] for name in KEY_SECTION_TEXTS if name not in left_out]
         rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
         return {row["key"]: key_section_of(row) for row in rows}
+
+    def key_claims(self, reports: str, wanted: Mapping[str, str]) -> dict[str, Rewordings]:
+        """The reworded claims, with their texts, of the kept sections of the tracked facts
+        WANTED (key: digest), where they were rendered from that digest."""
+        names = ("pairs", "rewording_sizes", *CLAIM_TEXTS)
+        columns = [KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest]
+        columns += [KEY_SECTIONS.c[name] for name in names]
+        rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
+        return {row["key"]: rewordings_of(row) for row in rows}
+
+    def summary_layouts(self, reports: str) -> dict[str, Layout]:
+        """Where the parts of the summary files of a report folder lay when last written."""
+        layouts = SUMMARY_LAYOUTS.c
+        with self.reading() as db:
+            rows = db.execute(select(SUMMARY_LAYOUTS).where(layouts.reports == reports))
+            return {
+                row.file: Layout(
+                    row.size,
+                    row.modified,
+                    row.inode,
+                    {name: (at, length) for name, (at, length) in json.loads(row.parts).items()},
+                )
+                for row in rows
+            }
+
+    def save_summary_layouts(self, reports: str, layouts: Mapping[str, Layout]) -> None:
+        """Keep where the parts of the summary files just written lie; a file without a
+        layout now has none kept."""
+        rows = [
+            {
+                "reports": reports,
+                "file": file,
+                "size": layout.size,
+                "modified": layout.modified,
+                "inode": layout.inode,
+                "parts": json.dumps(layout.parts, sort_keys=True),
+            }
+            for file, layout in layouts.items()
+        ]
+        with self.transaction() as db:
+            db.execute(SUMMARY_LAYOUTS.delete().where(SUMMARY_LAYOUTS.c.reports == reports))
+            insert_rows(db, SUMMARY_LAYOUTS, rows)
 
     def release_sections(
         self, reports: str, wanted: Mapping[str, str], exports: bool = True
