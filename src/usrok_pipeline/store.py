@@ -587,9 +587,11 @@ def replace_snapshot(
     current: Collection[str],
     changed: Sequence[ProcessedDocument],
     fingerprint: str | None,
+    texts: Mapping[Fact, str],
 ) -> None:
     """Make the snapshot the facts of the CURRENT documents, rewriting only those that CHANGED
-    since it was written (with what a run needs of each) and dropping those gone."""
+    since it was written (with what a run needs of each) and dropping those gone (TEXTS: the
+    JSON of each fact of CHANGED)."""
     gone = set(snapshot_versions(db)) - set(current)
     stale = sorted(gone | {p.document.name for p in changed})
     for table in (SNAPSHOT, STATEMENTS):
@@ -602,7 +604,7 @@ def replace_snapshot(
         by_key: dict[str, list[str]] = {}
         encoded = []
         for fact in processed.facts:
-            text = json.dumps(plain(fact), sort_keys=True)
+            text = texts[fact]
             encoded.append(text)
             by_key.setdefault(fact.key, []).append(text)
         rows.append(
@@ -900,12 +902,15 @@ class Store:
         what the pages of its report were rendered from."""
         added = sum(1 for d in deltas if d.change == "added")
         code, reports, facts, recurring = outcome or (None, None, None, None)
+        # The snapshot, the statements and the run's fact changes hold the same facts: each
+        # is encoded once (encoding them twice cost a first run of 10,000 releases 0.7 s).
+        texts = {fact: encode(fact) for p in changed for fact in p.facts}
         with self.transaction() as db:
             if pages is not None and reports is not None:
                 replace_page_digests(db, reports, pages)
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
-                replace_snapshot(db, current, changed, fingerprint)
+                replace_snapshot(db, current, changed, fingerprint, texts)
             insert_rows(
                 db,
                 FAILURES,
@@ -918,7 +923,12 @@ class Store:
                 db,
                 RUN_FACTS,
                 [
-                    {"run_id": run_id, "change": d.change, "payload": encode(d.fact), "seq": seq}
+                    {
+                        "run_id": run_id,
+                        "change": d.change,
+                        "payload": texts.get(d.fact) or encode(d.fact),
+                        "seq": seq,
+                    }
                     for seq, d in enumerate(deltas)
                 ],
             )
