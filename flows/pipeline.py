@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import pickle
 import sys
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from usrok_pipeline import config
 
@@ -59,6 +60,7 @@ HEARTBEAT_VARIABLES = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEAR
 POOL_MIN_RELEASES = 2000  # below this, starting worker processes costs more than it saves
 T = TypeVar("T")
 R = TypeVar("R")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -167,14 +169,44 @@ def large(value: T) -> T:
     return cast(T, quote(value))
 
 
+@dataclass(frozen=True)
+class Steps:
+    """How a run calls its steps: as Prefect tasks of the flow run, or, PLAIN, as the
+    functions they wrap, in this process and without Prefect: the floor the benchmark
+    measures the flow's orchestration against."""
+
+    plain: bool = False
+
+    def __call__(self, work: Task[P, R]) -> Callable[P, R]:
+        """The step WORK, called as this run calls its steps."""
+        if not self.plain:
+            return work
+        function = cast(Callable[..., R], work.fn)
+
+        def call(*args: Any, **kwargs: Any) -> R:
+            return function(*map(bare, args), **{name: bare(v) for name, v in kwargs.items()})
+
+        return cast(Callable[P, R], call)
+
+    def logger(self) -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+        """Where the run says what it did: the flow run's log, or the flow's own logger."""
+        return logging.getLogger(FLOW_NAME) if self.plain else get_run_logger()
+
+
+def bare(value: Any) -> Any:
+    """A task input as the task's function takes it (large wraps some for Prefect)."""
+    return value.unquote() if isinstance(value, quote) else value
+
+
 class Workers:
     """Runs a task once per batch: on a Dask cluster when one is configured; else here, one
     batch after another, or, once there is enough work to pay for starting them, in worker
     processes kept for the rest of the run."""
 
-    def __init__(self, processes: int, cluster: str = "") -> None:
+    def __init__(self, processes: int, cluster: str = "", steps: Steps | None = None) -> None:
         self.processes = processes
         self.cluster = cluster
+        self.steps = steps or Steps()
         self.pool: TaskRunner[Any] | None = None
         self.started = ExitStack()
 
@@ -185,7 +217,9 @@ class Workers:
         self.started.close()
 
     def runner(self, releases: int) -> TaskRunner[Any] | None:
-        """The task runner for this much work, started on first use."""
+        """The task runner for this much work, started on first use; none for plain calls."""
+        if self.steps.plain:
+            return None
         if self.pool is None and self.cluster:
             from prefect_dask.task_runners import DaskTaskRunner
 
@@ -216,7 +250,8 @@ class Workers:
         releases = sum(map(len, batches))
         runner = self.runner(releases) if len(batches) > 1 else self.pool
         if runner is None:
-            return [work(**call) for call in progress(calls, work.name, releases)]
+            step = self.steps(work)
+            return [step(**call) for call in progress(calls, work.name, releases)]
         futures = [runner.submit(work, call) for call in calls]
         return [future.result() for future in progress(futures, work.name, releases)]
 
@@ -296,7 +331,7 @@ def clean_and_extract(
 ) -> tuple[Extracted, list[Rejected], int]:
     """Facts of every release, the releases that could not be decoded, and how many releases
     were parsed."""
-    logger = get_run_logger()
+    logger = workers.steps.logger()
     readable, fresh, undecodable, parsed = clean_all(sources, settings, force, workers)
     for failure in undecodable:
         logger.warning("set aside %s: %s", failure.name, failure.reason)
@@ -541,17 +576,37 @@ def run_pipeline(
     A release that cannot be read is set aside and listed; the run completes (with failures)
     as long as one release could be used, and fails when none could.
     """
-    settings = config.settings(
+    return run_locked(run_settings(seeds, reports, state_dir), force, Steps())
+
+
+def run_plain(
+    seeds: str | None = None,
+    reports: str | None = None,
+    state_dir: str | None = None,
+    force: bool = False,
+) -> RunSummary:
+    """The same run as plain function calls in this process, without Prefect: the floor the
+    benchmark measures the flow against."""
+    return run_locked(run_settings(seeds, reports, state_dir), force, Steps(plain=True))
+
+
+def run_settings(seeds: str | None, reports: str | None, state_dir: str | None) -> config.Settings:
+    """The settings of a run, with the folders it was given."""
+    return config.settings(
         Path(seeds) if seeds else None,
         Path(reports) if reports else None,
         Path(state_dir) if state_dir else None,
     )
+
+
+def run_locked(settings: config.Settings, force: bool, steps: Steps) -> RunSummary:
+    """A run under the state lock."""
     with run_lock(settings.state_dir, settings.database):
         try:
             # What exists before the run (Prefect, the modules) outlives it: the collector's
             # full passes need not walk it (they took a tenth of a run that adds a release).
             gc.freeze()
-            return process_seeds(settings, force)
+            return process_seeds(settings, force, steps)
         finally:
             gc.unfreeze()
 
@@ -579,10 +634,10 @@ def run_by_hand(
         return run_pipeline(seeds, reports, state_dir, force)
 
 
-def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
-    """The run itself, inside the flow and under the state lock."""
-    logger = get_run_logger()
-    run_id, sources, unreadable, inventory = ingest(
+def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSummary:
+    """The run itself, under the state lock: a flow run's, or plain calls' (STEPS)."""
+    logger = steps.logger()
+    run_id, sources, unreadable, inventory = steps(ingest)(
         settings.seeds, settings.database, settings.max_file_bytes
     )
     logger.info(
@@ -606,7 +661,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         and (settings.reports / "index.html").exists()
     ):
         logger.info("nothing changed since run %d: reports left as they are", number - 1)
-        finish(
+        steps(finish)(
             settings.database,
             run_id,
             large(inventory),
@@ -617,7 +672,10 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             [],
             (code, str(settings.reports), last.facts, last.recurring),
         )
-        publish(pipeline.run_record(number, files, len(last.failures), []), [], settings.reports)
+        if not steps.plain:
+            publish(
+                pipeline.run_record(number, files, len(last.failures), []), [], settings.reports
+            )
         return summary(
             run_id,
             last.status,
@@ -636,7 +694,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
     extracted: Extracted | None = None
     deltas: list[FactDelta] = []
     try:
-        with Workers(settings.workers, settings.cluster) as workers:
+        with Workers(settings.workers, settings.cluster, steps) as workers:
             extracted, undecodable, parsed = clean_and_extract(sources, settings, force, workers)
             # The run's records live to its end: later collections need not walk them.
             gc.freeze()
@@ -648,7 +706,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 len(extracted.releases) - extracted.fresh,
                 facts,
             )
-            versions, withdrawn, deltas = compare(
+            versions, withdrawn, deltas = steps(compare)(
                 large(extracted), large(inventory), settings.database
             )
             logger.info(
@@ -662,7 +720,9 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 history, shown = pipeline.history_to_show(
                     store.history(), record, deltas, store.latest_deltas
                 )
-            plan = plan_pages(large(extracted), code, settings.reports, settings.database, force)
+            plan = steps(plan_pages)(
+                large(extracted), code, settings.reports, settings.database, force
+            )
             # Release pages and sections need no linking: worker processes, when they run,
             # render them meanwhile.
             shared: dict[str, Any] = {
@@ -674,8 +734,10 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             }
             batches = pipeline.batches(plan.releases, settings.workers)
             elsewhere = workers.start(render_releases, batches, **shared)
-            written = [] if elsewhere else render_releases(large(Batch(plan.releases)), **shared)
-            linked, keys = link_and_render(
+            written = (
+                [] if elsewhere else steps(render_releases)(large(Batch(plan.releases)), **shared)
+            )
+            linked, keys = steps(link_and_render)(
                 large(extracted),
                 large(plan),
                 settings.templates,
@@ -684,7 +746,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             )
             written += linked + [path for future in elsewhere or [] for path in future.result()]
             overview = pipeline.overview(versions, failed, withdrawn, history, shown)
-            written += write_summary(
+            written += steps(write_summary)(
                 large(keys),
                 large(overview),
                 large(plan),
@@ -694,7 +756,9 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
                 settings.database,
                 force,
             )
-            written = sorted(written + remove_stale_pages(settings.reports, large(plan.pages)))
+            written = sorted(
+                written + steps(remove_stale_pages)(settings.reports, large(plan.pages))
+            )
             recurring = len(plan.tracked)
         logger.info(
             "report: %d recurring facts, %d files written to %s",
@@ -703,7 +767,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
             settings.reports,
         )
     except Exception:
-        finish(
+        steps(finish)(
             settings.database,
             run_id,
             large(inventory),
@@ -717,7 +781,7 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         raise
     # Unchanged files are stored already, as the latest version of their release.
     stored = set(inventory.unchanged)
-    finish(
+    steps(finish)(
         settings.database,
         run_id,
         large(inventory),
@@ -729,7 +793,8 @@ def process_seeds(settings: config.Settings, force: bool) -> RunSummary:
         (code, str(settings.reports), facts, recurring),
         large(plan.pages),
     )
-    publish(record, deltas, settings.reports)
+    if not steps.plain:
+        publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
     return summary(

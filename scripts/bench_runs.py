@@ -4,9 +4,10 @@ Usage: python scripts/bench_runs.py [N ...] [--seed S] [--repeat R]   (default N
 
 For each N, in its own process (so that peak RSS is the run's): Prefect's temporary server
 is started first, then timed are a full run, a re-run with no change, a run after adding one
-release (a new one each time), and the same work as plain function calls without Prefect
-(the core's floor). Each is done R times and the best time kept, as timing noise only ever
-adds. Peak RSS is that of the first full run.
+release (a new one each time), and the same full run as plain function calls in this one
+process, without Prefect (the floor: the flow's steps, state store included, with no task
+runs and no worker processes). Each is done R times and the best time kept, as timing noise
+only ever adds. Peak RSS is that of the first full run.
 """
 
 from __future__ import annotations
@@ -51,12 +52,11 @@ def best(work, repeat: int, *outputs: Path) -> float:  # type: ignore[no-untyped
 
 def child(count: int, seed: int, repeat: int, folder: Path) -> dict[str, float]:
     """One benchmark size, measured in this process."""
-    from usrok_pipeline import config, pipeline, render, synth
-    from usrok_pipeline.ingest import scan
+    from usrok_pipeline import config, synth
 
     state, reports, seeds = folder / "state", folder / "reports", folder / "seeds"
     config.apply_prefect_environment(config.settings(state_dir=folder / "prefect-state"))
-    from flows.pipeline import run_by_hand
+    from flows.pipeline import run_by_hand, run_plain
 
     releases = synth.generate(count + repeat, real_texts(), seed)
     seeds.mkdir(parents=True)
@@ -85,12 +85,9 @@ def child(count: int, seed: int, repeat: int, folder: Path) -> dict[str, float]:
         run()
 
     def floor() -> None:
-        sources, rejected = scan(seeds)
-        processed, refused = pipeline.process(sources)
-        report = pipeline.build_report(processed, [], [*rejected, *refused], [])
-        render.write_reports(folder / "floor", render.render_pages(report, PROJECT / "templates"))
+        run_plain(str(seeds), str(folder / "floor"), str(folder / "floor-state"))
 
-    core = best(floor, repeat, folder / "floor")
+    core = best(floor, repeat, folder / "floor", folder / "floor-state")
     return {
         "releases": count,
         "megabytes": megabytes,

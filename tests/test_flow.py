@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS
+from conftest import REPORTS, SEEDS, files
 
 
 @pytest.fixture
@@ -128,3 +128,22 @@ def test_runs_by_hand_send_no_heartbeats_unless_asked(monkeypatch: pytest.Monkey
     monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(configured))
     with without_heartbeats():
         assert get_current_settings().flows.heartbeat_frequency == configured
+
+
+def test_the_plain_run_does_the_flows_work_without_prefect(
+    folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.pipeline import run_plain
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # no Prefect to talk to
+    first = run_plain(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
+    assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
+    assert files(folders["reports"]) == files(REPORTS)
+    (folders["seeds"] / "010_copy.txt").write_bytes(
+        (SEEDS / "000_479443e2f1f97cd6.txt").read_bytes()
+    )
+    second = run_plain(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
+    assert (second.new, second.parsed, second.processed) == (("010_copy.txt",), 0, 1)
+    with sqlite3.connect(folders["state"] / "state.db") as db:
+        runs = db.execute("SELECT status, new, unchanged FROM runs ORDER BY id").fetchall()
+    assert runs == [("completed", 5, 0), ("completed", 1, 5)]
