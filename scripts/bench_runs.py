@@ -6,8 +6,8 @@ For each N, in its own process (so that peak RSS is the run's): Prefect's tempor
 is started first, then timed are a full run, a re-run with no change, a run after adding one
 release (a new one each time), and the same full run as plain function calls in this one
 process, without Prefect (the floor: the flow's steps, state store included, with no task
-runs and no worker processes). Each is done R times and the best time kept, as timing noise
-only ever adds. Peak RSS is that of the first full run.
+runs and no worker processes); full runs and floors take turns. Each is done R times and the
+best time kept, as timing noise only ever adds. Peak RSS is that of the first full run.
 """
 
 from __future__ import annotations
@@ -71,11 +71,18 @@ def child(count: int, seed: int, repeat: int, folder: Path) -> dict[str, float]:
     def run() -> None:
         run_by_hand(str(seeds), str(reports), str(state))
 
-    full = timed(run)
-    # The first full run's peak is a run's own: memory a process keeps from one run to the
-    # next (allocator arenas) would add to the peak of the next.
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    full = min(full, best(run, repeat - 1, state, reports))
+    def floor() -> None:
+        run_plain(str(seeds), str(folder / "floor"), str(folder / "floor-state"))
+
+    # Full runs and floors take turns, so that a slower spell of the machine weighs on both.
+    fulls, floors, rss = [], [], 0.0
+    for attempt in range(repeat):
+        fulls.append(best(run, 1, state, reports))
+        if not attempt:
+            # The first full run's peak is a run's own: memory a process keeps from one run
+            # to the next (allocator arenas) would add to the peak of the next.
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        floors.append(best(floor, 1, folder / "floor", folder / "floor-state"))
     unchanged = best(run, repeat)
     added = []
     for extra in extras:
@@ -84,17 +91,13 @@ def child(count: int, seed: int, repeat: int, folder: Path) -> dict[str, float]:
         (seeds / extra.name).unlink()
         run()
 
-    def floor() -> None:
-        run_plain(str(seeds), str(folder / "floor"), str(folder / "floor-state"))
-
-    core = best(floor, repeat, folder / "floor", folder / "floor-state")
     return {
         "releases": count,
         "megabytes": megabytes,
-        "full": full,
+        "full": min(fulls),
         "unchanged": unchanged,
         "added": min(added),
-        "floor": core,
+        "floor": min(floors),
         "rss_mb": rss,
     }
 
