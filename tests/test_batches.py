@@ -21,6 +21,8 @@ from usrok_pipeline.pipeline import BATCH_SIZE, batches
         (15, 1, [4, 4, 4, 3]),
         (10_000, 2, [BATCH_SIZE] * 20),
         (1001, 2, [126] * 7 + [119]),
+        (100, 0, [100]),
+        (1001, 0, [BATCH_SIZE, BATCH_SIZE, 1]),
     ],
 )
 def test_batches_spread_the_work_in_order(count: int, workers: int, sizes: list[int]) -> None:

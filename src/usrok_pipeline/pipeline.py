@@ -45,11 +45,13 @@ T = TypeVar("T")
 
 
 def batches(items: Sequence[T], workers: int, largest: int = BATCH_SIZE) -> list[list[T]]:
-    """Items in order, cut into batches small enough to spread over the workers and to keep
-    what one crash loses small, and no larger than LARGEST."""
+    """Items in order, cut into batches small enough to spread over the WORKERS and to keep
+    what one crash loses small, and no larger than LARGEST; with no workers (0), batches
+    that run one after another in one process, as large as LARGEST allows."""
     if not items:
         return []
-    size = max(1, min(largest, -(-len(items) // (workers * BATCHES_PER_WORKER))))
+    size = largest if not workers else -(-len(items) // (workers * BATCHES_PER_WORKER))
+    size = max(1, min(largest, size))
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
