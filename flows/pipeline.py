@@ -757,7 +757,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
                 large(keys),
                 large(overview),
                 large(plan),
-                sorted(r.name for r in extracted.releases),
+                large(sorted(r.name for r in extracted.releases)),
                 settings.templates,
                 settings.reports,
                 settings.database,
