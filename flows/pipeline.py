@@ -188,6 +188,11 @@ class Steps:
 
         return cast(Callable[P, R], call)
 
+    def publish(self, record: RunRecord, deltas: list[FactDelta], reports: Path) -> None:
+        """The flow run's artifacts; plain calls have none."""
+        if not self.plain:
+            publish(record, deltas, reports)
+
     def logger(self) -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
         """Where the run says what it did: the flow run's log, or the flow's own logger."""
         return logging.getLogger(FLOW_NAME) if self.plain else get_run_logger()
@@ -494,7 +499,7 @@ def write_summary(
         before = {} if force else render.layouts_in_place(reports, store.summary_layouts(folder))
         kept = render.Kept(
             plan.items,
-            {file: layout.parts.keys() for file, layout in before.items()},
+            before,
             partial(store.release_exports, folder),
             partial(store.key_claims, folder),
         )
@@ -679,10 +684,9 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             [],
             (code, str(settings.reports), last.facts, last.recurring),
         )
-        if not steps.plain:
-            publish(
-                pipeline.run_record(number, files, len(last.failures), []), [], settings.reports
-            )
+        steps.publish(
+            pipeline.run_record(number, files, len(last.failures), []), [], settings.reports
+        )
         return summary(
             run_id,
             last.status,
@@ -800,8 +804,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
         (code, str(settings.reports), facts, recurring),
         large(plan.pages),
     )
-    if not steps.plain:
-        publish(record, deltas, settings.reports)
+    steps.publish(record, deltas, settings.reports)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
     return summary(

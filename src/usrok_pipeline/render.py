@@ -527,14 +527,19 @@ def claims_shown(claims: Rewordings, pairs: tuple[str, ...]) -> Rewordings:
 @dataclass(frozen=True)
 class Kept:
     """Where the summary files find what is not in hand: the digest of each item's section,
-    the parts in place in each file as last written (file: names), and the store, asked for
-    the facts of releases (names, "jsonl" or "csv") and the reworded claims of tracked facts
-    (key: digest) that are needed."""
+    the layouts of the files on disk as last written (layouts_in_place), and the store,
+    asked for the facts of releases (names, "jsonl" or "csv") and the reworded claims of
+    tracked facts (key: digest) that are needed."""
 
     digests: Mapping[str, str]
-    in_place: Mapping[str, Collection[str]]
+    layouts: Mapping[str, Layout]
     exports: Callable[[Sequence[str], str], Iterable[str]]
     claims: Callable[[Mapping[str, str]], Mapping[str, Rewordings]]
+
+    def in_place(self, file: str) -> Collection[str]:
+        """The names of the parts FILE holds in place."""
+        layout = self.layouts.get(file)
+        return layout.parts.keys() if layout else ()
 
 
 def part_name(item: str, digests: Mapping[str, str], *shown: str) -> str:
@@ -550,7 +555,7 @@ def exported(
     its text where the file as last written does not hold it in place: from the store when
     KEPT, else from the sections."""
     digests = kept.digests if kept else {}
-    in_place = kept.in_place.get(file, ()) if kept else ()
+    in_place = kept.in_place(file) if kept else ()
     names = [part_name(release_item(r.name), digests) for r in releases]
     needed = [r for r, name in zip(releases, names, strict=True) if name not in in_place]
     if kept:
@@ -568,14 +573,12 @@ def claim_parts(
     (file: parts), with their texts where a file as last written does not hold them in place:
     the texts of a section read without them are asked for."""
     digests = kept.digests if kept else {}
-    in_place = kept.in_place if kept else {}
+    in_place = {file: kept.in_place(file) if kept else () for file in CLAIMS_FILES}
     named = [
         (section, pairs, part_name(key_item(section.key), digests, content_digest(*pairs)))
         for section, pairs in shown
     ]
-    needed = {
-        s.key for s, _, name in named if any(name not in in_place.get(f, ()) for f in CLAIMS_FILES)
-    }
+    needed = {s.key for s, _, name in named if any(name not in in_place[f] for f in CLAIMS_FILES)}
     unread = {
         s.key: digests.get(key_item(s.key), "")
         for s, _, _ in named
@@ -595,7 +598,7 @@ def claim_parts(
             "changes.md": claims.md if claims else None,
         }
         for file, text in by_file.items():
-            files[file].append(Part(name, None if name in in_place.get(file, ()) else text))
+            files[file].append(Part(name, None if name in in_place[file] else text))
     return files
 
 
