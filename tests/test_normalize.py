@@ -93,6 +93,20 @@ def test_clean(body: str, text: str, rules: list[str]) -> None:
     assert clean(body) == (text, rules)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "0\n +\n0",  # a list mark alone on its line
+        "0\n0.\n0",
+        "# ###",  # a separator under a heading mark
+        "0\n*0\n0*",  # emphasis over a joined line break
+    ],
+)
+def test_normalizing_twice_changes_nothing(body: str) -> None:
+    once, _ = clean(body)
+    assert clean(once)[0] == once
+
+
 def test_unwrapped_lines_stay_paragraphs() -> None:
     body = "Title Line\n" + ("A long paragraph line that is not wrapped at all. " * 4) + "\nNext\n"
     text, _ = clean(body)

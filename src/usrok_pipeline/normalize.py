@@ -20,7 +20,7 @@ ESCAPED_MARK = re.compile(r"\\([#*_`>\[\]])")
 FORMAT_TAG = re.compile(r"</?(?:u|b|i|em|strong|sup|sub|span|small)\b[^>]*>", re.IGNORECASE)
 EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{2,3})(?=\S)(.{1,300}?)(?<=\S)\1(?![\w*])")
 HEADING_MARK = re.compile(r"^#{1,6}\s+")
-BULLET = re.compile(r"^(?:[•▪◦●·‣∙]|[-*+](?=\s)|\d{1,2}[.)](?=\s))\s*")
+BULLET = re.compile(r"^(?:[•▪◦●·‣∙]|[-*+](?=\s|$)|\d{1,2}[.)](?=\s|$))\s*")
 MULTISPACE = re.compile(r" {2,}")
 # A character without which a line has no escape, emphasis or tag to drop.
 MARKUP_CHARACTER = re.compile(r"[\\*_<]")
@@ -104,7 +104,8 @@ def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[st
     kept: list[str] = []
     removed: list[Removal] = []
     for line in lines:
-        stripped = line.strip()
+        # A heading mark is markup too: "# ###" is a separator line.
+        stripped = HEADING_MARK.sub("", line.strip())
         if stripped and rules.any_line_rule.search(stripped):
             rule = next(name for name, rx in rules.line_rules if rx.search(stripped))
             removed.append(Removal(rule, stripped))
@@ -145,7 +146,8 @@ def assemble_blocks(lines: Sequence[str]) -> list[Block]:
     joinable = False
 
     def flush() -> None:
-        text = MULTISPACE.sub(" ", " ".join(parts)).strip()
+        # Emphasis can open on one line and close on the next it is joined to.
+        text = clean_inline(MULTISPACE.sub(" ", " ".join(parts)).strip())
         if text:
             blocks.append(Block(text, is_item))
         parts.clear()
