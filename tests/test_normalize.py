@@ -100,6 +100,8 @@ def test_clean(body: str, text: str, rules: list[str]) -> None:
         "0\n0.\n0",
         "# ###",  # a separator under a heading mark
         "0\n*0\n0*",  # emphasis over a joined line break
+        "0\n*+\n0*",  # a list mark that emphasis hid
+        "- - -",
     ],
 )
 def test_normalizing_twice_changes_nothing(body: str) -> None:

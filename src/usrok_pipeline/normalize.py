@@ -104,8 +104,9 @@ def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[st
     kept: list[str] = []
     removed: list[Removal] = []
     for line in lines:
-        # A heading mark is markup too: "# ###" is a separator line.
-        stripped = HEADING_MARK.sub("", line.strip())
+        stripped = line.strip()
+        if stripped.startswith("#"):  # a heading mark is markup too: "# ###" is a separator
+            stripped = HEADING_MARK.sub("", stripped)
         if stripped and rules.any_line_rule.search(stripped):
             rule = next(name for name, rx in rules.line_rules if rx.search(stripped))
             removed.append(Removal(rule, stripped))
@@ -146,10 +147,13 @@ def assemble_blocks(lines: Sequence[str]) -> list[Block]:
     joinable = False
 
     def flush() -> None:
-        # Emphasis can open on one line and close on the next it is joined to.
+        # Emphasis can open on one line and close on the next it is joined to, and what it
+        # wrapped can start with a heading or list mark: read as a line would be.
         text = clean_inline(MULTISPACE.sub(" ", " ".join(parts)).strip())
+        bullet = None if is_item else BULLET.match(text := HEADING_MARK.sub("", text))
+        text = text[bullet.end() :] if bullet else text
         if text:
-            blocks.append(Block(text, is_item))
+            blocks.append(Block(text, is_item or bool(bullet)))
         parts.clear()
 
     for raw in lines:
