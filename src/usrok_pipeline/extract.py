@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -399,10 +399,17 @@ class Catalog:
     events: tuple[Event, ...] = ()
     named: tuple[NamedTime, ...] = ()
 
+    @cached_property
+    def families(self) -> dict[str, list[dict[str, Any]]]:
+        """The amount entries of each unit family, in catalog order."""
+        families: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.amounts:
+            families.setdefault(unit_family(entry["unit"]), []).append(entry)
+        return families
+
     def amounts_of(self, unit: str) -> list[dict[str, Any]]:
         """The amount entries of a unit's family (people and counts are one family)."""
-        family = unit_family(unit)
-        return [entry for entry in self.amounts if unit_family(entry["unit"]) == family]
+        return self.families.get(unit_family(unit), [])
 
 
 @dataclass(frozen=True)
