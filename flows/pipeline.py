@@ -27,6 +27,7 @@ from prefect.artifacts import (  # noqa: E402
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.context import SyncClientContext  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.settings import (  # noqa: E402
     PREFECT_API_URL,
@@ -236,7 +237,9 @@ class Workers:
             with get_client(sync_client=True) as client:
                 api = str(client.api_url)
             self.started.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
-            pool = ProcessPoolTaskRunner(max_workers=self.processes)
+            pool = ProcessPoolTaskRunner(
+                max_workers=self.processes, initializer=keep_api_client, initargs=(api,)
+            )
             self.pool = self.started.enter_context(pool)
         return self.pool
 
@@ -266,6 +269,14 @@ class Workers:
             return [step(**call) for call in progress(calls, work.name, releases)]
         futures = [runner.submit(work, call) for call in calls]
         return [future.result() for future in progress(futures, work.name, releases)]
+
+
+def keep_api_client(api: str) -> None:
+    """One API client for every task run of a worker process. Each task run would otherwise
+    make two, and each new client loads the certificate store: 60 ms, a fifth of a task
+    run's time in a worker."""
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        SyncClientContext().__enter__()
 
 
 def clean_all(

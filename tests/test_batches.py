@@ -3,6 +3,7 @@ and the state are those of one process doing everything."""
 
 from __future__ import annotations
 
+import contextvars
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,24 @@ def test_worker_processes_write_what_one_process_writes(
     assert pooled.processed == pooled.parsed == 10
     assert files(tmp_path / "pooled") == files(tmp_path / "alone")
     assert set(pooled.written) == set(files(tmp_path / "pooled"))  # release pages included
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_worker_process_keeps_one_api_client() -> None:
+    from flows.pipeline import keep_api_client
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        api = str(client.api_url)
+
+    def in_a_worker() -> tuple[object, object, str]:
+        keep_api_client(api)
+        first = get_client(sync_client=True)
+        return first, get_client(sync_client=True), str(first.api_url)
+
+    first, second, used = contextvars.copy_context().run(in_a_worker)
+    assert first is second
+    assert used == api
 
 
 def test_results_cross_processes_pickled_once_and_stay_whole_in_process() -> None:
