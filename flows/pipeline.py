@@ -259,16 +259,18 @@ class Workers:
             return None
         return [self.pool.submit(work, {"batch": Batch(batch), **shared}) for batch in batches]
 
-    def map(self, work: Task[..., R], batches: list[list[T]], **shared: object) -> list[R]:
-        """The task's results, one per batch, in batch order."""
+    def map(self, work: Task[..., R], batches: list[list[T]], **shared: object) -> Iterator[R]:
+        """The task's results, one per batch, in batch order, each as soon as it is done:
+        with every batch submitted first, the flow takes in a result while the workers go on
+        (taking in the facts of 10,000 releases after the last batch made the run wait 2 s)."""
         calls = [{"batch": Batch(batch), **shared} for batch in batches]
         releases = sum(map(len, batches))
         runner = self.runner(releases) if len(batches) > 1 else self.pool
         if runner is None:
             step = self.steps(work)
-            return [step(**call) for call in progress(calls, work.name, releases)]
+            return (step(**call) for call in progress(calls, work.name, releases))
         futures = [runner.submit(work, call) for call in calls]
-        return [future.result() for future in progress(futures, work.name, releases)]
+        return (future.result() for future in progress(futures, work.name, releases))
 
 
 def keep_api_client(api: str) -> None:
@@ -291,7 +293,7 @@ def clean_all(
         known = set() if force else store.cleaned_hashes({s.sha256 for s in sources}, rules)
     todo = [s for s in sources if s.sha256 not in known]
     batches = workers.batches(todo)
-    done = workers.map(parse_and_clean, batches, database=settings.database, rules=rules)
+    done = list(workers.map(parse_and_clean, batches, database=settings.database, rules=rules))
     # Cleaning does not depend on the file name: the same bytes under two names share it.
     fresh = {sha256: c for candidates, _ in done for sha256, c in candidates.items()}
     rejected = [failure for _, refused in done for failure in refused]
