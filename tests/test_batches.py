@@ -4,13 +4,28 @@ and the state are those of one process doing everything."""
 from __future__ import annotations
 
 import contextvars
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import files
+from usrok_pipeline import records
 from usrok_pipeline.pipeline import BATCH_SIZE, batches
+
+RECORD_KINDS = sorted(
+    (
+        kind
+        for kind in vars(records).values()
+        if isinstance(kind, type)
+        and issubclass(kind, records.Record)
+        and kind is not records.Record
+    ),
+    key=lambda kind: kind.__name__,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,9 +88,17 @@ def test_a_worker_process_keeps_one_api_client() -> None:
     assert used == api
 
 
-def test_results_cross_processes_pickled_once_and_stay_whole_in_process() -> None:
-    import pickle
+@pytest.mark.parametrize("kind", RECORD_KINDS, ids=lambda kind: kind.__name__)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_every_record_comes_back_whole_from_a_pickle(kind: type, data: st.DataObject) -> None:
+    record = data.draw(st.from_type(kind))
+    back = pickle.loads(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
+    assert type(back) is kind
+    assert repr(back) == repr(record)  # not ==, which a NaN figure fails
 
+
+def test_results_cross_processes_pickled_once_and_stay_whole_in_process() -> None:
     from flows.pipeline import Packed
 
     facts = [{"key": "trade", "values": [1.5, 2.5]}]
