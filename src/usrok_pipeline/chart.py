@@ -9,6 +9,11 @@ from .records import Fact, Timeline
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 56
 SHORT_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+# More labels than this under the x axis overlap: every n-th statement is labelled instead.
+MOST_AXIS_LABELS = 12
+# Above this many statements, points are a line only: a mark each (with its tooltip) would
+# be dots closer than a pixel, and they made a page of 10,000 statements megabytes longer.
+MOST_POINT_MARKS = 120
 
 
 def short_value(value: float, unit: str) -> str:
@@ -66,14 +71,18 @@ def chart_svg(timeline: Timeline) -> Markup:
         )
     line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v, _) in enumerate(points))
     parts.append(f'<polyline points="{line}" class="series"/>')
+    marked = len(points) <= MOST_POINT_MARKS
+    every = -(-len(points) // MOST_AXIS_LABELS)
     for i, (text, value, _) in enumerate(points):
-        parts.append(
-            f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4" class="point">'
-            f"<title>{escape(text)}: {escape(short_value(value, unit))}</title></circle>"
-        )
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" class="tick">'
-            f"{escape(text[:16])}</text>"
-        )
+        if marked:
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4" class="point">'
+                f"<title>{escape(text)}: {escape(short_value(value, unit))}</title></circle>"
+            )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" '
+                f'class="tick">{escape(text[:16])}</text>'
+            )
     parts.append("</svg>")
     return Markup("\n".join(parts))
