@@ -210,8 +210,10 @@ def movement_text(last: FactChange, move: tuple[str, float | None, float | None]
     return f"{arrow} {direction} {change}{share}"
 
 
+@lru_cache(maxsize=ITEMS_REMEMBERED)
 def slug(text: str) -> str:
-    """A file-name-safe form of a key or a document name."""
+    """A file-name-safe form of a key or a document name (remembered: a metric page links
+    every release that states it, and a release is linked from each of its facts' pages)."""
     return SLUG_RUN.sub("-", text.lower()).strip("-") or "item"
 
 
