@@ -17,6 +17,7 @@ from .records import (
     Comparison,
     Fact,
     FactDelta,
+    FileSeen,
     KeySection,
     LastRun,
     NormalizedDocument,
@@ -53,6 +54,17 @@ def batches(items: Sequence[T], workers: int, largest: int = BATCH_SIZE) -> list
     size = largest if not workers else -(-len(items) // (workers * BATCHES_PER_WORKER))
     size = max(1, min(largest, size))
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
+
+
+def seen_changes(
+    before: Mapping[str, FileSeen], sources: Sequence[SourceFile]
+) -> tuple[list[FileSeen], list[str]]:
+    """How a run's files look now against how they looked BEFORE: the looks to keep that
+    are new or changed, and the names whose look is to be forgotten (files gone or set
+    aside, and files changed too recently for their look to vouch for their bytes)."""
+    now = {source.name: source.seen for source in sources}
+    changed = [look for look in now.values() if look is not None and before.get(look.name) != look]
+    return changed, [name for name in before if now.get(name) is None]
 
 
 def parse_sources(

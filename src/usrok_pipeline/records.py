@@ -54,11 +54,26 @@ def field_values(kind: type) -> Callable[[Record], tuple[Any, ...]]:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile(Record):
-    """One file found in the seeds folder, as bytes with their hash."""
+    """One file found in the seeds folder, as bytes with their hash. DATA is None for a file
+    left unread because it looks as it did when its hash was taken (SEEN); SEEN is None
+    for a file that changed too recently for its look to vouch for its bytes."""
 
     name: str
     sha256: str
-    data: bytes
+    data: bytes | None
+    seen: FileSeen | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileSeen(Record):
+    """How a seeds file looked (size, times and inode) when its bytes had this hash."""
+
+    name: str
+    size: int
+    modified_ns: int
+    changed_ns: int
+    inode: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

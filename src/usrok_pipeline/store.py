@@ -49,6 +49,7 @@ from .records import (
     DiffSpan,
     Fact,
     FactDelta,
+    FileSeen,
     KeySection,
     LastRun,
     Layout,
@@ -259,6 +260,18 @@ SUMMARY_LAYOUTS = Table(
     Column("inode", BigInteger, nullable=False),
     Column("parts", Text, nullable=False),
     PrimaryKeyConstraint("reports", "file"),
+)
+# How each release file of a seeds folder looked when its bytes were hashed, so that a run
+# does not read again the files that still look so.
+FILES_SEEN = Table(
+    "files_seen",
+    METADATA,
+    Column("seeds", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    *(Column(column, BigInteger, nullable=False) for column in ("size", "modified", "changed")),
+    Column("inode", BigInteger, nullable=False),
+    Column("sha256", Text, nullable=False),
+    PrimaryKeyConstraint("seeds", "name"),
 )
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
@@ -519,6 +532,31 @@ def add_missing_columns(db: Connection) -> None:
     for table, column, kind in COLUMNS_ADDED:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             db.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def record_files_seen(
+    db: Connection, seeds: str, looks: Sequence[FileSeen], gone: Collection[str]
+) -> None:
+    """Keep the new LOOKS of files of a seeds folder and forget those of the names GONE."""
+    seen = FILES_SEEN.c
+    names = sorted(gone)
+    for start in range(0, len(names), INSERT_CHUNK):
+        chunk = names[start : start + INSERT_CHUNK]
+        db.execute(FILES_SEEN.delete().where(seen.seeds == seeds, seen.name.in_(chunk)))
+    rows = [
+        {
+            "seeds": seeds,
+            "name": look.name,
+            "size": look.size,
+            "modified": look.modified_ns,
+            "changed": look.changed_ns,
+            "inode": look.inode,
+            "sha256": look.sha256,
+        }
+        for look in looks
+    ]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        upsert(db, FILES_SEEN, rows[start : start + INSERT_CHUNK], ["seeds", "name"])
 
 
 def upsert(
@@ -897,11 +935,14 @@ class Store:
         sources: Sequence[SourceFile] = (),
         outcome: tuple[str, str, int, int] | None = None,
         pages: dict[str, str] | None = None,
+        seen: tuple[str, Sequence[FileSeen], Collection[str]] | None = None,
     ) -> None:
         """Record how a run ended: the files it could not use, the facts it changed and, when
         it produced them, the facts now stated (what the next run is compared with: CURRENT
-        names every release, CHANGED those whose facts the snapshot does not hold yet) and
-        what the pages of its report were rendered from."""
+        names every release, CHANGED those whose facts the snapshot does not hold yet), what
+        the pages of its report were rendered from, and how the files it read looked (SEEN:
+        the seeds folder, the looks that changed and the names whose look is no longer
+        kept)."""
         added = sum(1 for d in deltas if d.change == "added")
         code, reports, facts, recurring = outcome or (None, None, None, None)
         # The snapshot, the statements and the run's fact changes hold the same facts: each
@@ -913,6 +954,8 @@ class Store:
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
                 replace_snapshot(db, current, changed, fingerprint, texts)
+            if seen is not None:
+                record_files_seen(db, *seen)
             insert_rows(
                 db,
                 FAILURES,
@@ -997,6 +1040,18 @@ class Store:
         columns += [KEY_SECTIONS.c[name] for name in names]
         rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
         return {row["key"]: rewordings_of(row) for row in rows}
+
+    def files_seen(self, seeds: str) -> dict[str, FileSeen]:
+        """How the files of a seeds folder looked when their hashes were recorded, by name."""
+        seen = FILES_SEEN.c
+        with self.reading() as db:
+            rows = db.execute(select(FILES_SEEN).where(seen.seeds == seeds))
+            return {
+                row.name: FileSeen(
+                    row.name, row.size, row.modified, row.changed, row.inode, row.sha256
+                )
+                for row in rows
+            }
 
     def summary_layouts(self, reports: str) -> dict[str, Layout]:
         """Where the parts of the summary files of a report folder lay when last written."""
