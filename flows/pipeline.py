@@ -84,20 +84,11 @@ def ingest(
     """Read the seeds folder, but the files that look as they did when last read, and compare
     it with the versions stored (recorded at the end); how the files looked comes back too."""
     with Store.open(database) as store:
+        known = store.latest_versions()
         seen = store.files_seen(str(seeds))
-        sources, unreadable = scan(seeds, max_bytes, seen)
+        sources, unreadable = scan(seeds, max_bytes, pipeline.vouched(seen, known))
         run_id = store.begin_run(str(seeds))
-        inventory = store.inventory(sources)
-    # A file left unread is the version stored last; should it not be, it is read after all.
-    unchanged = set(inventory.unchanged)
-    unread = [s for s in sources if s.data is None and s.name not in unchanged]
-    if unread:
-        read, refused = read_unread(seeds, unread, max_bytes)
-        sources = [s for s in sources if s not in unread] + read
-        unreadable += refused
-        sources.sort(key=lambda source: source.name)
-        with Store.open(database) as store:
-            inventory = store.inventory(sources)
+        inventory = store.inventory(sources, known)
     return run_id, sources, unreadable, inventory, seen
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import SEEDS, files
 from usrok_pipeline import ingest
 from usrok_pipeline.ingest import read_unread, scan, sha256_of
-from usrok_pipeline.pipeline import seen_changes
+from usrok_pipeline.pipeline import seen_changes, vouched
 from usrok_pipeline.records import FileSeen, SourceFile
 
 
@@ -94,6 +94,14 @@ def test_the_looks_kept_are_those_new_or_changed_and_gone_ones_are_forgotten() -
         SourceFile("recent.txt", "r", b"z", None),
     ]
     assert seen_changes(before, sources) == ([now_moved, new], ["gone.txt", "recent.txt"])
+
+
+def test_only_a_look_of_the_latest_version_vouches_for_a_file() -> None:
+    latest = FileSeen("a.txt", 1, 2, 3, 4, "v2")
+    older = FileSeen("b.txt", 1, 2, 3, 4, "v1")
+    gone = FileSeen("c.txt", 1, 2, 3, 4, "v1")
+    seen = {"a.txt": latest, "b.txt": older, "c.txt": gone}
+    assert vouched(seen, {"a.txt": "v2", "b.txt": "v2"}) == {"a.txt": latest}
 
 
 @pytest.mark.usefixtures("prefect_server", "settled")

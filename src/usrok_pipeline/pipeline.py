@@ -56,6 +56,12 @@ def batches(items: Sequence[T], workers: int, largest: int = BATCH_SIZE) -> list
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
+def vouched(seen: Mapping[str, FileSeen], known: Mapping[str, str]) -> dict[str, FileSeen]:
+    """The looks that may stand for a file's bytes: those taken when its bytes were the
+    latest version stored (KNOWN: hash by name), so that a file left unread is unchanged."""
+    return {name: look for name, look in seen.items() if known.get(name) == look.sha256}
+
+
 def seen_changes(
     before: Mapping[str, FileSeen], sources: Sequence[SourceFile]
 ) -> tuple[list[FileSeen], list[str]]:

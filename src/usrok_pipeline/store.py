@@ -747,9 +747,12 @@ class Store:
             # dict(rows) would take the result, which has keys(), for a mapping.
             return {name: sha256 for name, sha256 in rows}  # noqa: C416
 
-    def inventory(self, sources: Sequence[SourceFile]) -> Inventory:
-        """Which files are new, changed, unchanged, and which stored documents are gone."""
-        known = self.latest_versions()
+    def inventory(
+        self, sources: Sequence[SourceFile], known: Mapping[str, str] | None = None
+    ) -> Inventory:
+        """Which files are new, changed, unchanged, and which stored documents are gone
+        (KNOWN: the latest versions, when already read)."""
+        known = self.latest_versions() if known is None else known
         present = {source.name for source in sources}
         return Inventory(
             new=tuple(s.name for s in sources if s.name not in known),
