@@ -150,8 +150,11 @@ def assemble_blocks(lines: Sequence[str]) -> list[Block]:
         # Emphasis can open on one line and close on the next it is joined to, and what it
         # wrapped can start with a heading or list mark: read as a line would be.
         text = clean_inline(MULTISPACE.sub(" ", " ".join(parts)).strip())
-        bullet = None if is_item else BULLET.match(text := HEADING_MARK.sub("", text))
-        text = text[bullet.end() :] if bullet else text
+        bullet = None
+        if not is_item:
+            text = HEADING_MARK.sub("", text)
+            bullet = BULLET.match(text)
+            text = text[bullet.end() :] if bullet else text
         if text:
             blocks.append(Block(text, is_item or bool(bullet)))
         parts.clear()
