@@ -60,7 +60,7 @@ def child(count: int, seed: int, repeat: int, folder: Path) -> dict[str, float]:
 
     state, reports, seeds = folder / "state", folder / "reports", folder / "seeds"
     config.apply_prefect_environment(config.settings(state_dir=folder / "prefect-state"))
-    from flows.pipeline import run_by_hand, run_plain
+    from usrok_pipeline.flow import run_by_hand, run_plain
 
     releases = synth.generate(count + repeat, real_texts(), seed)
     seeds.mkdir(parents=True)

@@ -78,7 +78,7 @@ def one_line_release() -> bytes:
 
 @pytest.fixture(scope="module")
 def runs(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     root = tmp_path_factory.mktemp("catalog")
     seeds = root / "seeds"

@@ -52,14 +52,14 @@ def test_batches_spread_the_work_in_order(count: int, workers: int, sizes: list[
 def test_worker_processes_write_what_one_process_writes(
     tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.pipeline
-    from flows.pipeline import run_by_hand
+    import usrok_pipeline.flow
+    from usrok_pipeline.flow import run_by_hand
 
     seeds = tmp_path / "seeds"
     shutil.copytree(shared / "corpus" / "docs", seeds)
     run_by_hand(str(seeds), str(tmp_path / "alone"), str(tmp_path / "state-alone"))
 
-    monkeypatch.setattr(flows.pipeline, "POOL_MIN_RELEASES", 2)
+    monkeypatch.setattr(usrok_pipeline.flow, "POOL_MIN_RELEASES", 2)
     config = tmp_path / "usrok.toml"
     config.write_text("[run]\nworkers = 2\n")
     monkeypatch.setenv("USROK_CONFIG", str(config))
@@ -72,8 +72,9 @@ def test_worker_processes_write_what_one_process_writes(
 
 @pytest.mark.usefixtures("prefect_server")
 def test_a_worker_process_keeps_one_api_client() -> None:
-    from flows.pipeline import keep_api_client
     from prefect.client.orchestration import get_client
+
+    from usrok_pipeline.flow import keep_api_client
 
     with get_client(sync_client=True) as client:
         api = str(client.api_url)
@@ -99,7 +100,7 @@ def test_every_record_comes_back_whole_from_a_pickle(kind: type, data: st.DataOb
 
 
 def test_results_cross_processes_pickled_once_and_stay_whole_in_process() -> None:
-    from flows.pipeline import Packed
+    from usrok_pipeline.flow import Packed
 
     facts = [{"key": "trade", "values": [1.5, 2.5]}]
     here = Packed(facts)

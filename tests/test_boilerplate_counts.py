@@ -86,7 +86,7 @@ def test_counts_round_trip_through_the_store(store_url: str) -> None:
 def test_runs_that_add_change_and_remove_releases_learn_what_a_fresh_run_learns(
     tmp_path: Path,
 ) -> None:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)

@@ -62,7 +62,7 @@ def test_batches_on_a_dask_cluster_write_what_one_process_writes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     seeds = tmp_path / "seeds"
     shutil.copytree(shared / "corpus" / "docs", seeds)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -82,10 +81,6 @@ def test_missing_seeds_folder_is_named(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert f"no seeds folder at {tmp_path / 'nowhere'}" in result.stderr
-
-
-def test_pinned_prefect_is_installed() -> None:
-    assert version("prefect") == "3.8.8"
 
 
 def test_a_configured_folder_that_does_not_exist_names_file_and_key(tmp_path: Path) -> None:

@@ -88,8 +88,9 @@ def consistent(folder: Path) -> list[str]:
 
 @pytest.mark.usefixtures("prefect_server")
 def test_killed_runs_lose_and_duplicate_nothing(tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
     from prefect.settings import PREFECT_API_URL
+
+    from usrok_pipeline.flow import run_pipeline
 
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
     baseline = tmp_path / "baseline"

@@ -106,7 +106,7 @@ def test_only_a_look_of_the_latest_version_vouches_for_a_file() -> None:
 
 @pytest.mark.usefixtures("prefect_server", "settled")
 def test_runs_keep_how_files_looked_and_still_see_every_change(tmp_path: Path) -> None:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)

@@ -19,7 +19,7 @@ def folders(tmp_path: Path) -> dict[str, Path]:
 
 
 def run(folders: dict[str, Path]):  # type: ignore[no-untyped-def]
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     return run_by_hand(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
 
@@ -106,7 +106,7 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
 
 @pytest.mark.usefixtures("prefect_server")
 def test_a_run_with_no_readable_release_fails(tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
+    from usrok_pipeline.flow import run_pipeline
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -118,8 +118,9 @@ def test_a_run_with_no_readable_release_fails(tmp_path: Path) -> None:
 
 
 def test_runs_by_hand_send_no_heartbeats_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.pipeline import without_heartbeats
     from prefect.settings import get_current_settings
+
+    from usrok_pipeline.flow import without_heartbeats
 
     configured = get_current_settings().flows.heartbeat_frequency
     assert configured is not None
@@ -133,7 +134,7 @@ def test_runs_by_hand_send_no_heartbeats_unless_asked(monkeypatch: pytest.Monkey
 def test_the_plain_run_does_the_flows_work_without_prefect(
     folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.pipeline import run_plain
+    from usrok_pipeline.flow import run_plain
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # no Prefect to talk to
     first = run_plain(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))

@@ -92,7 +92,7 @@ def test_unchanged_pages_are_neither_rendered_nor_removed(tmp_path: Path) -> Non
 
 @pytest.mark.usefixtures("prefect_server")
 def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)
@@ -124,7 +124,7 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
 def test_a_store_from_before_facts_were_kept_by_key_is_brought_up_to_date(
     tmp_path: Path,
 ) -> None:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)

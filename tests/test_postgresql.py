@@ -17,7 +17,7 @@ from conftest import REPORTS, SEEDS, USROK, files, free_port, new_postgresql_dat
 def test_the_flow_on_postgresql_writes_the_same_reports(
     postgresql_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     url = new_postgresql_database(postgresql_server)
     monkeypatch.setenv("USROK_DATABASE_URL", url)

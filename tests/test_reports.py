@@ -13,7 +13,7 @@ REPORT_FILES = sorted(p.relative_to(REPORTS).as_posix() for p in REPORTS.rglob("
 
 @pytest.fixture(scope="module")
 def fresh_reports(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from flows.pipeline import run_by_hand
+    from usrok_pipeline.flow import run_by_hand
 
     folder = tmp_path_factory.mktemp("fresh")
     run_by_hand(str(SEEDS), str(folder / "reports"), str(folder / "state"))

@@ -50,7 +50,8 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
     config.apply_prefect_environment(settings)
     if sys.stderr.isatty():
         os.environ.setdefault("USROK_PROGRESS", "1")
-    from flows.pipeline import run_by_hand  # Prefect must see its settings before it is imported
+    # Prefect must see its settings before it is imported.
+    from .flow import run_by_hand
 
     try:
         summary = run_by_hand(
@@ -95,8 +96,10 @@ def serve(
     """
     settings = load_settings(seeds, reports, state_dir)
     config.apply_prefect_environment(settings)
-    from flows.pipeline import run_pipeline  # Prefect must see its settings before it is imported
+    # Prefect must see its settings before it is imported.
     from prefect.schedules import Cron
+
+    from .flow import run_pipeline
 
     # Prefect's SIGTERM handler calls an async stop without awaiting it; the runner still
     # exits cleanly, so its warning about the coroutine is noise.

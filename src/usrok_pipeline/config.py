@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .ingest import DEFAULT_MAX_BYTES
 from .store import sqlite_url
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-SOURCE_CHECKOUT = PACKAGE_ROOT.parents[1]
+SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+# The templates ship inside the package; Jinja's file loader and the code key read them as
+# a folder, which a package installed from a wheel or a checkout has.
+TEMPLATES = Path(str(resources.files(__package__).joinpath("templates")))
 CONFIG_FILE = "usrok.toml"
 CONFIG_VARIABLE = "USROK_CONFIG"
 STATE_DIR_VARIABLE = "USROK_STATE_DIR"
@@ -111,7 +114,7 @@ class FileConfig(BaseModel):
 
 def project_root() -> Path:
     """The project checkout when running from one, else the working directory."""
-    if (SOURCE_CHECKOUT / "pyproject.toml").exists() and (SOURCE_CHECKOUT / "templates").is_dir():
+    if (SOURCE_CHECKOUT / "pyproject.toml").is_file() and (SOURCE_CHECKOUT / "seeds").is_dir():
         return SOURCE_CHECKOUT
     return Path.cwd()
 
@@ -181,7 +184,7 @@ def settings(
         seeds=(seeds or root / paths.seeds).resolve(),
         reports=(reports or root / paths.reports).resolve(),
         state_dir=Path(state).resolve(),
-        templates=root / "templates",
+        templates=TEMPLATES,
         schedule=Schedule(
             cron=schedule.cron, timezone=schedule.timezone, deployment=schedule.deployment
         ),
