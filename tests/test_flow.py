@@ -86,8 +86,10 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
         "| 4 | 1 | 1 | 2 | 1 |" in markdown
     )  # run 4 in the history: new, changed, withdrawn, failed
 
-    assert "# usrok-pipeline run 4" in latest_artifact("usrok-run-summary")
-    assert (folders["reports"] / "index.html").as_uri() in latest_artifact("usrok-report")
+    summary = latest_artifact("usrok-run-summary")
+    assert "# usrok-pipeline run 4" in summary
+    assert "1 new, 1 changed, 2 removed, 1 failed releases" in summary
+    assert "file://" not in summary
     assert "empty.txt" not in latest_artifact("usrok-fact-changes")
 
     with sqlite3.connect(folders["state"] / "state.db") as db:
@@ -148,3 +150,33 @@ def test_the_plain_run_does_the_flows_work_without_prefect(
     with sqlite3.connect(folders["state"] / "state.db") as db:
         runs = db.execute("SELECT status, new, unchanged FROM runs ORDER BY id").fetchall()
     assert runs == [("completed", 5, 0), ("completed", 1, 5)]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_task_runs_are_named_for_their_batch(folders: dict[str, Path]) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from usrok_pipeline.flow import run_pipeline
+
+    state = run_pipeline(
+        str(folders["seeds"]), str(folders["reports"]), str(folders["state"]), return_state=True
+    )
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    names = {run.name for run in runs}
+    assert {"parse and clean 1/1 (5 releases)", "normalize and extract 1/1 (5 releases)"} <= names
+
+
+def test_flow_parameters_are_described() -> None:
+    from prefect.utilities.callables import parameter_schema
+
+    from usrok_pipeline.flow import run_pipeline
+
+    properties = parameter_schema(run_pipeline).model_dump()["properties"]
+    assert set(properties) == {"seeds", "reports", "state_dir", "force"}
+    assert all(field.get("description") for field in properties.values())

@@ -17,7 +17,9 @@ UV = str(Path(sys.executable).with_name("uv"))
 
 def locked_versions() -> dict[str, str]:
     lock = tomllib.loads((PROJECT / "uv.lock").read_text(encoding="utf-8"))
-    return {package["name"]: package["version"] for package in lock["package"] if "version" in package}
+    return {
+        package["name"]: package["version"] for package in lock["package"] if "version" in package
+    }
 
 
 def normalized(name: str) -> str:

@@ -1,7 +1,9 @@
-"""Scheduled and manual runs: a real Prefect server, `usrok serve`, and a run triggered by hand."""
+"""Scheduled and manual runs on a real Prefect server: `usrok serve` runs on its schedule and\nwhen triggered by hand, and the work-pool deployment of prefect.yaml stands beside it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -12,13 +14,16 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import SEEDS
+from conftest import PROJECT, SEEDS
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 120
+SCHEDULED_RUN_SECONDS = 300  # the schedule is due within two minutes; the run takes seconds
+SERVED = "usrok-pipeline/scheduled"
 
 
 def free_port() -> int:
@@ -74,12 +79,47 @@ def server(tmp_path: Path) -> Iterator[dict[str, str]]:
         log.close()
 
 
+def next_minute_cron(lead_seconds: float) -> str:
+    """A cron schedule due once, at the first whole minute at least LEAD_SECONDS from now (UTC)."""
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lead_seconds + 60)
+    return f"{due.minute} {due.hour} * * *"
+
+
+def served_runs(api: str, deployment: str) -> list[Any]:
+    """The flow runs of a deployment on the server at API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment]))
+        )
+
+
+def prefect(env: dict[str, str], *arguments: str, cwd: Path | None = None) -> str:
+    """A Prefect command's output; the test fails with it when the command does."""
+    done = subprocess.run(
+        [str(BIN / "prefect"), *arguments],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @pytest.mark.server
-def test_serve_runs_a_deployment_triggered_by_hand(server: dict[str, str], tmp_path: Path) -> None:
+def test_a_served_schedule_runs_by_itself_and_by_hand(
+    server: dict[str, str], tmp_path: Path
+) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     reports = tmp_path / "reports"
     serve_log = tmp_path / "serve.log"
+    cron = next_minute_cron(lead_seconds=30)
     with serve_log.open("w") as log:
         serving = subprocess.Popen(
             [
@@ -91,6 +131,8 @@ def test_serve_runs_a_deployment_triggered_by_hand(server: dict[str, str], tmp_p
                 str(reports),
                 "--state-dir",
                 str(tmp_path / "state"),
+                "--cron",
+                cron,
             ],
             env=server,
             stdout=log,
@@ -101,35 +143,42 @@ def test_serve_runs_a_deployment_triggered_by_hand(server: dict[str, str], tmp_p
             wait_for(
                 lambda: "deployment run" in serve_log.read_text(), STARTUP_SECONDS, "usrok serve"
             )
-            triggered = subprocess.run(
-                [
-                    str(BIN / "prefect"),
-                    "deployment",
-                    "run",
-                    "usrok-pipeline/scheduled",
-                    "--watch",
-                    "--param",
-                    "force=true",
-                ],
-                env=server,
-                capture_output=True,
-                text=True,
-                timeout=300,
+            by_hand = prefect(
+                server, "deployment", "run", SERVED, "--watch", "--param", "force=true"
             )
-            assert triggered.returncode == 0, triggered.stdout + triggered.stderr
-            assert "Completed" in triggered.stdout
+            assert "Completed" in by_hand
+            wait_for(
+                lambda: any(
+                    run.auto_scheduled and run.state_name == "Completed"
+                    for run in served_runs(server["PREFECT_API_URL"], "scheduled")
+                ),
+                SCHEDULED_RUN_SECONDS,
+                "a scheduled run to complete",
+            )
+            # The work-pool deployment of prefect.yaml is another one: deploying it leaves the
+            # served one as it is.
+            project = tmp_path / "project"
+            project.mkdir()
+            shutil.copy(PROJECT / "prefect.yaml", project)
+            prefect(server, "work-pool", "create", "usrok-pool", "--type", "process")
+            prefect(server, "--no-prompt", "deploy", "--all", cwd=project)
         finally:
             returncode = stop(serving)
     assert returncode == 0, serve_log.read_text()
     page = (reports / "index.html").read_text()
     assert "U.S. and ROK Advance Economic Cooperation at the 5th Senior Economic Dialogue" in page
-    inspected = subprocess.run(
-        [str(BIN / "prefect"), "deployment", "inspect", "usrok-pipeline/scheduled"],
-        env=server,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    served = json.loads(prefect(server, "deployment", "inspect", SERVED, "--output", "json"))
+    assert [s["schedule"]["cron"] for s in served["schedules"]] == [cron]
+    assert served["paused"] is False
+    assert served["parameters"]["reports"] == str(reports)
+    assert served["global_concurrency_limit"]["limit"] == 1
+    assert served["concurrency_options"]["collision_strategy"] == "ENQUEUE"
+    pooled = json.loads(
+        prefect(server, "deployment", "inspect", "usrok-pipeline/worker-pool", "--output", "json")
     )
-    assert "'cron': '0 6 * * *'" in inspected.stdout
-    assert "'paused': False" in inspected.stdout
+    assert pooled["work_pool_name"] == "usrok-pool"
+    assert pooled["parameters"]["reports"] == "/srv/usrok/reports"
+    assert pooled["pull_steps"] == []
+    assert pooled["global_concurrency_limit"]["limit"] == 1
+    assert str(project) not in json.dumps(pooled)
     assert "never awaited" not in serve_log.read_text()

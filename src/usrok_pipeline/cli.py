@@ -97,7 +97,9 @@ def serve(
     settings = load_settings(seeds, reports, state_dir)
     config.apply_prefect_environment(settings)
     # Prefect must see its settings before it is imported.
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
     from .flow import run_pipeline
 
@@ -115,6 +117,12 @@ def serve(
             "force": False,
         },
         pause_on_shutdown=False,
+        # One run at a time: a run due while another runs waits for it, in Prefect's queue.
+        global_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
+        # Loaded by module name, so that an installed package serves as well as a checkout.
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
 

@@ -18,15 +18,16 @@ from . import config
 # Prefect reads its settings once, when imported: give it the project's defaults first.
 config.apply_prefect_environment(config.settings())
 
-from prefect import Task, flow, get_run_logger, task  # noqa: E402
+from prefect import State, Task, flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import (  # noqa: E402
-    create_link_artifact,
     create_markdown_artifact,
     create_table_artifact,
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.client.schemas.objects import TaskRun  # noqa: E402
 from prefect.context import SyncClientContext  # noqa: E402
+from prefect.events import emit_event  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.settings import (  # noqa: E402
     PREFECT_API_URL,
@@ -36,10 +37,12 @@ from prefect.settings import (  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from . import pipeline, render  # noqa: E402
+from . import events, pipeline, render  # noqa: E402
+from .extract import load_catalog  # noqa: E402
 from .ingest import read_unread, scan  # noqa: E402
 from .records import (  # noqa: E402
     CleanedDocument,
+    FactChange,
     FactDelta,
     FileSeen,
     KeySection,
@@ -52,7 +55,7 @@ from .records import (  # noqa: E402
     SourceFile,
     VersionChange,
 )
-from .store import Inventory, Store, run_lock  # noqa: E402
+from .store import Inventory, Store, is_transient, run_lock  # noqa: E402
 
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
@@ -62,6 +65,22 @@ POOL_MIN_RELEASES = 2000  # below this, starting worker processes costs more tha
 T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
+
+
+def store_unavailable(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
+    """Whether a failed task run is tried again: when the state store was out of reach or
+    busy (a PostgreSQL server restarting, a dropped connection). Each task writes in
+    transactions, so a try that failed left nothing behind."""
+    try:
+        state.result()
+    except Exception as error:
+        return is_transient(error)
+    return False
+
+
+# Store errors that pass within seconds, as a database server restarts.
+STORE_RETRIES = 2
+STORE_RETRY_DELAYS = [2.0, 10.0]
 
 
 @dataclass(frozen=True)
@@ -76,7 +95,13 @@ class Extracted:
     fingerprint: str
 
 
-@task(name="ingest", cache_policy=NO_CACHE)
+@task(
+    name="ingest",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def ingest(
     seeds: Path, database: str, max_bytes: int
 ) -> tuple[int, list[SourceFile], list[Rejected], Inventory, dict[str, FileSeen]]:
@@ -86,8 +111,8 @@ def ingest(
         known = store.latest_versions()
         seen = store.files_seen(str(seeds))
         sources, unreadable = scan(seeds, max_bytes, pipeline.vouched(seen, known))
-        run_id = store.begin_run(str(seeds))
         inventory = store.inventory(sources, known)
+        run_id = store.begin_run(str(seeds))  # last: a try that fails records no run
     return run_id, sources, unreadable, inventory, seen
 
 
@@ -101,7 +126,13 @@ class Batch(Generic[T]):
         self.items = items
 
 
-@task(name="parse and clean", cache_policy=NO_CACHE)
+@task(
+    name="parse and clean",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def parse_and_clean(
     batch: Batch[SourceFile], database: str, rules: str
 ) -> tuple[dict[str, frozenset[str]], list[Rejected]]:
@@ -114,7 +145,13 @@ def parse_and_clean(
     return {doc.sha256: found for doc, found in cleaned}, refused
 
 
-@task(name="normalize and extract", cache_policy=NO_CACHE)
+@task(
+    name="normalize and extract",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def normalize_and_extract(
     batch: Batch[tuple[str, str]], learned: frozenset[str], key: str, database: str, rules: str
 ) -> Packed[list[ProcessedDocument]]:
@@ -192,10 +229,17 @@ class Steps:
 
         return cast(Callable[P, R], call)
 
-    def publish(self, record: RunRecord, deltas: list[FactDelta], reports: Path) -> None:
-        """The flow run's artifacts; plain calls have none."""
+    def publish(
+        self,
+        record: RunRecord,
+        deltas: list[FactDelta],
+        moved: list[FactChange],
+        failed: list[Rejected],
+    ) -> None:
+        """The flow run's artifacts and events; plain calls have none."""
         if not self.plain:
-            publish(record, deltas, reports)
+            publish(record, deltas)
+            announce(moved, failed, self.logger())
 
     def logger(self) -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
         """Where the run says what it did: the flow run's log, or the flow's own logger."""
@@ -260,20 +304,33 @@ class Workers:
         they run (it writes files here); None when there are none."""
         if not isinstance(self.pool, ProcessPoolTaskRunner) or not batches:
             return None
-        return [self.pool.submit(work, {"batch": Batch(batch), **shared}) for batch in batches]
+        return [
+            self.pool.submit(named(work, i, batches), {"batch": Batch(batch), **shared})
+            for i, batch in enumerate(batches)
+        ]
 
     def map(self, work: Task[..., R], batches: list[list[T]], **shared: object) -> Iterator[R]:
         """The task's results, one per batch, in batch order, each as soon as it is done:
         with every batch submitted first, the flow takes in a result while the workers go on
         (taking in the facts of 10,000 releases after the last batch made the run wait 2 s)."""
-        calls = [{"batch": Batch(batch), **shared} for batch in batches]
+        calls = [
+            (named(work, i, batches), {"batch": Batch(batch), **shared})
+            for i, batch in enumerate(batches)
+        ]
         releases = sum(map(len, batches))
         runner = self.runner(releases) if len(batches) > 1 else self.pool
         if runner is None:
-            step = self.steps(work)
-            return (step(**call) for call in progress(calls, work.name, releases))
-        futures = [runner.submit(work, call) for call in calls]
+            return (self.steps(t)(**call) for t, call in progress(calls, work.name, releases))
+        futures = [runner.submit(t, call) for t, call in calls]
         return (future.result() for future in progress(futures, work.name, releases))
+
+
+def named(work: Task[P, R], index: int, batches: list[list[T]]) -> Task[P, R]:
+    """The task of one batch, its run named for it in the UI: 'normalize and extract 3/20
+    (500 releases)'."""
+    size = len(batches[index])
+    name = f"{work.name} {index + 1}/{len(batches)} ({size} release{'s' * (size != 1)})"
+    return work.with_options(task_run_name=name)
 
 
 def keep_api_client(api: str) -> None:
@@ -376,7 +433,13 @@ def clean_and_extract(
     return extract_all(readable, fresh, settings, force, workers), undecodable, parsed
 
 
-@task(name="compare with earlier runs", cache_policy=NO_CACHE)
+@task(
+    name="compare with earlier runs",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def compare(
     extracted: Extracted, inventory: Inventory, database: str
 ) -> tuple[list[VersionChange], list[str], list[FactDelta]]:
@@ -422,7 +485,13 @@ class PagePlan:
     releases: list[tuple[str, str, str]]
 
 
-@task(name="plan pages", cache_policy=NO_CACHE)
+@task(
+    name="plan pages",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def plan_pages(
     extracted: Extracted, code: str, reports: Path, database: str, force: bool
 ) -> PagePlan:
@@ -448,7 +517,13 @@ def plan_pages(
     return PagePlan(items, pages, frozenset(settled), tracked, releases)
 
 
-@task(name="render releases", cache_policy=NO_CACHE)
+@task(
+    name="render releases",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def render_releases(
     batch: Batch[tuple[str, str, str]],
     key: str,
@@ -467,12 +542,24 @@ def render_releases(
     return render.write_files(reports, render.document_pages(documents, pages, templates))
 
 
-@task(name="link and render", cache_policy=NO_CACHE)
+@task(
+    name="link and render",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def link_and_render(
-    extracted: Extracted, plan: PagePlan, templates: Path, reports: Path, database: str
-) -> tuple[list[str], list[KeySection]]:
+    extracted: Extracted,
+    plan: PagePlan,
+    deltas: list[FactDelta],
+    templates: Path,
+    reports: Path,
+    database: str,
+) -> tuple[list[str], list[KeySection], list[FactChange]]:
     """Link again the tracked facts whose releases changed, write their pages and keep their
-    sections; the sections of every tracked fact, in key order, come back."""
+    sections; the sections of every tracked fact, in key order, come back, with the figures
+    the facts added by this run (DELTAS) moved."""
     version = pipeline.comparison_key()
     todo = [key for key in plan.tracked if render.key_item(key) not in plan.settled]
     current = {r.name for r in extracted.releases}
@@ -494,10 +581,17 @@ def link_and_render(
         store.save_key_sections(str(reports), fresh)
         sections = store.key_sections(str(reports), kept, claims=False)
     sections |= {key: section for key, (_, section) in fresh.items()}
-    return written, [sections[key] for key in plan.tracked]
+    moved = pipeline.moved_by(linked.timelines, deltas)
+    return written, [sections[key] for key in plan.tracked], moved
 
 
-@task(name="write summary files", cache_policy=NO_CACHE)
+@task(
+    name="write summary files",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def write_summary(
     keys: list[KeySection],
     overview: render.Overview,
@@ -530,13 +624,25 @@ def write_summary(
         return written
 
 
-@task(name="remove stale pages", cache_policy=NO_CACHE)
+@task(
+    name="remove stale pages",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def remove_stale_pages(reports: Path, pages: Collection[str]) -> list[str]:
     """Remove the metric and release pages the report no longer has."""
     return render.remove_stale_pages(reports, pages)
 
 
-@task(name="finish run", cache_policy=NO_CACHE)
+@task(
+    name="finish run",
+    cache_policy=NO_CACHE,
+    retries=STORE_RETRIES,
+    retry_delay_seconds=STORE_RETRY_DELAYS,
+    retry_condition_fn=store_unavailable,
+)
 def finish(
     database: str,
     run_id: int,
@@ -579,8 +685,8 @@ def progress(items: list[T], doing: str, releases: int) -> Iterable[T]:
     return track(items, description=f"{doing}: {releases} releases", transient=True)
 
 
-def publish(record: RunRecord, deltas: list[FactDelta], reports: Path) -> None:
-    """Prefect artifacts of the run: a summary, the table of fact changes, a link to the report."""
+def publish(record: RunRecord, deltas: list[FactDelta]) -> None:
+    """Prefect artifacts of the run: a summary, and the table of fact changes."""
     create_markdown_artifact(
         key="usrok-run-summary",
         markdown=render.run_summary(record, deltas),
@@ -591,12 +697,24 @@ def publish(record: RunRecord, deltas: list[FactDelta], reports: Path) -> None:
         table=render.delta_rows(deltas) or [{"change": "none"}],
         description="Facts added and removed by this run",
     )
-    create_link_artifact(
-        key="usrok-report",
-        link=(reports / "index.html").as_uri(),
-        link_text="usrok report",
-        description="The report this run wrote",
-    )
+
+
+def announce(
+    moved: list[FactChange],
+    failed: list[Rejected],
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
+) -> None:
+    """Prefect events of the run, for automations to notify on: each figure moved and each
+    file set aside."""
+    labels = load_catalog().labels
+    for spec in events.run_events(moved, failed, labels):
+        emit_event(event=spec.event, resource=spec.resource, payload=spec.payload)
+    if len(moved) > events.MAX_FACT_EVENTS:
+        logger.info(
+            "events: %d figures moved, the first %d announced",
+            len(moved),
+            events.MAX_FACT_EVENTS,
+        )
 
 
 @flow(name=FLOW_NAME, log_prints=True)
@@ -610,6 +728,15 @@ def run_pipeline(
 
     A release that cannot be read is set aside and listed; the run completes (with failures)
     as long as one release could be used, and fails when none could.
+
+    Args:
+        seeds: Folder of release files (.txt, .md) to read; default: [paths] seeds of
+            usrok.toml, relative to the project folder.
+        reports: Folder the report site is written to; default: [paths] reports.
+        state_dir: Folder of the run state (the SQLite store, Prefect's home); default:
+            USROK_STATE_DIR, else [paths] state.
+        force: Process every release again and rewrite every report file, ignoring what
+            earlier runs kept.
     """
     return run_locked(run_settings(seeds, reports, state_dir), force, Steps())
 
@@ -709,9 +836,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             (code, str(settings.reports), last.facts, last.recurring),
             seen=large(looks),
         )
-        steps.publish(
-            pipeline.run_record(number, files, len(last.failures), []), [], settings.reports
-        )
+        steps.publish(pipeline.run_record(number, files, len(last.failures), []), [], [], [])
         return summary(
             run_id,
             last.status,
@@ -773,9 +898,10 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             written = (
                 [] if elsewhere else steps(render_releases)(large(Batch(plan.releases)), **shared)
             )
-            linked, keys = steps(link_and_render)(
+            linked, keys, moved = steps(link_and_render)(
                 large(extracted),
                 large(plan),
+                large(deltas),
                 settings.templates,
                 settings.reports,
                 settings.database,
@@ -830,7 +956,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
         large(plan.pages),
         large(looks),
     )
-    steps.publish(record, deltas, settings.reports)
+    steps.publish(record, deltas, moved, failed)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
     return summary(

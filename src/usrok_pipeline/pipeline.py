@@ -16,6 +16,7 @@ from .records import (
     CleanedDocument,
     Comparison,
     Fact,
+    FactChange,
     FactDelta,
     FileSeen,
     KeySection,
@@ -256,6 +257,13 @@ def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta
     deltas = [FactDelta("removed", f) for k, f in old.items() if k not in new]
     deltas += [FactDelta("added", f) for k, f in new.items() if k not in old]
     return sorted(deltas, key=lambda d: (d.fact.document, d.fact.start, d.change, d.fact.mention))
+
+
+def moved_by(lines: Sequence[Timeline], deltas: Sequence[FactDelta]) -> list[FactChange]:
+    """The statements a run added that move a tracked figure (new figure, revision, rank
+    change against an earlier one): what a run notifies its users of."""
+    added = {fact_identity(d.fact) for d in deltas if d.change == "added"}
+    return [c for c in link.changed_facts(lines) if fact_identity(c.fact) in added]
 
 
 def held_releases(

@@ -40,7 +40,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from .records import (
     Block,
@@ -496,6 +496,18 @@ def database_file_identity(url: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return (found.st_dev, found.st_ino)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """Whether an error may pass when the work is tried again: the database was out of reach
+    or busy, or dropped the connection (an error or any error it was raised from)."""
+    while error is not None:
+        if isinstance(error, OperationalError) or (
+            isinstance(error, DBAPIError) and error.connection_invalidated
+        ):
+            return True
+        error = error.__cause__
+    return False
 
 
 def cannot_open(url: str, error: Exception) -> StoreError:
