@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import pickle
+import signal
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -59,12 +60,34 @@ from .store import Inventory, Store, is_transient, run_lock  # noqa: E402
 
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
+STOP_VARIABLE = "USROK_STOP_AT"
+STOP_STAGES = (
+    "ingested",
+    "cleaned",
+    "boilerplate counted",
+    "extracted",
+    "compared",
+    "pages planned",
+    "release pages written",
+    "fact pages written",
+    "linked",
+    "summary files written",
+    "stale pages removed",
+    "finished",
+)
 PROGRESS_MIN_ITEMS = 20
 HEARTBEAT_VARIABLES = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
 POOL_MIN_RELEASES = 2000  # below this, starting worker processes costs more than it saves
 T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
+
+
+def stop_here(stage: str) -> None:
+    """Where the crash tests kill a run, as a power cut would: the process is killed at
+    the stage the environment variable STOP_VARIABLE names, never otherwise."""
+    if os.environ.get(STOP_VARIABLE) == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def store_unavailable(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
@@ -142,6 +165,7 @@ def parse_and_clean(
     cleaned = [(doc, pipeline.candidates(doc)) for doc in pipeline.first_pass(parsed)]
     with Store.open(database) as store:
         store.save_cleaned(rules, cleaned)
+    stop_here("cleaned")
     return {doc.sha256: found for doc, found in cleaned}, refused
 
 
@@ -166,6 +190,7 @@ def normalize_and_extract(
             ]
         )
         store.save_processed(key, processed)
+    stop_here("extracted")
     return Packed(processed)
 
 
@@ -381,6 +406,7 @@ def learn_boilerplate(
         store.save_boilerplate_counts(
             rules, recount.added, recount.removed, recount.changed, anew=recount.anew
         )
+    stop_here("boilerplate counted")
     return recount.learned
 
 
@@ -576,6 +602,7 @@ def link_and_render(
         written = render.write_files(
             reports, render.metric_pages(linked.timelines, linked.titles, templates)
         )
+        stop_here("fact pages written")
         fresh = {s.key: (plan.items[render.key_item(s.key)], s) for s in linked.sections}
         store.save_comparisons(version, linked.compared)
         store.save_key_sections(str(reports), fresh)
@@ -802,6 +829,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
     run_id, sources, unreadable, inventory, seen = steps(ingest)(
         settings.seeds, settings.database, settings.max_file_bytes
     )
+    stop_here("ingested")
     looks = (str(settings.seeds), *pipeline.seen_changes(seen, sources))
     logger.info(
         "ingest: %d new, %d changed, %d unchanged, %d removed, %d unreadable",
@@ -870,6 +898,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             versions, withdrawn, deltas = steps(compare)(
                 large(extracted), large(inventory), settings.database
             )
+            stop_here("compared")
             logger.info(
                 "compare: %d facts added, %d removed",
                 sum(d.change == "added" for d in deltas),
@@ -884,6 +913,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             plan = steps(plan_pages)(
                 large(extracted), code, settings.reports, settings.database, force
             )
+            stop_here("pages planned")
             # Release pages and sections need no linking: worker processes, when they run,
             # render them meanwhile.
             shared: dict[str, Any] = {
@@ -898,6 +928,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             written = (
                 [] if elsewhere else steps(render_releases)(large(Batch(plan.releases)), **shared)
             )
+            stop_here("release pages written")
             linked, keys, moved = steps(link_and_render)(
                 large(extracted),
                 large(plan),
@@ -907,6 +938,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
                 settings.database,
             )
             written += linked + [path for future in elsewhere or [] for path in future.result()]
+            stop_here("linked")
             overview = pipeline.overview(versions, failed, withdrawn, history, shown)
             written += steps(write_summary)(
                 large(keys),
@@ -918,9 +950,11 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
                 settings.database,
                 force,
             )
+            stop_here("summary files written")
             written = sorted(
                 written + steps(remove_stale_pages)(settings.reports, large(plan.pages))
             )
+            stop_here("stale pages removed")
             recurring = len(plan.tracked)
         logger.info(
             "report: %d recurring facts, %d files written to %s",
@@ -956,6 +990,7 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
         large(plan.pages),
         large(looks),
     )
+    stop_here("finished")
     steps.publish(record, deltas, moved, failed)
     if status == pipeline.FAILED:
         raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
