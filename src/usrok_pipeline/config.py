@@ -204,6 +204,10 @@ def prefect_environment(config: Settings) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": EPHEMERAL_SERVER_STARTUP_SECONDS,
         "PREFECT_LOCAL_STORAGE_PATH": str(config.prefect_home / "storage"),
+        # Stopping the temporary server cancels its event recorder mid-flush, which Prefect
+        # logs as an error with a traceback after every run; the run's own errors reach the
+        # command through the API client, not this log.
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     }
 
 
