@@ -19,7 +19,7 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?P<close>[\"”’)\]]*)\s+(?=[\"“‘
 ABBREVIATION_END = re.compile(
     r"(?:\b(?:U\.S|U\.K|U\.N|R\.O\.K|D\.P\.R\.K|D\.C|U\.S\.A|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|Nos|Co|Corp"
     r"|Inc|Ltd|Gen|Sen|Rep|Gov|Amb|Adm|Lt|Col|Sgt|Prof|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec"
-    r"|e\.g|i\.e|vs|approx|Dept|Sec)|(?<![\w.])[A-Z])\.$"
+    r"|e\.g|i\.e|vs|approx|Dept|Sec)|(?<![\w.])(?:[A-Z]\.){0,3}[A-Z])\.$"
 )
 LIST_MARK = re.compile(r"^- ")
 MAX_SENTENCE_CHARS = 1500
@@ -115,17 +115,69 @@ MONEY_WON = re.compile(
     rf"|\b(?P<num2>{NUMBER})(?:\s+(?P<scale2>{SCALE_WORD}))?\s+(?:Korean\s+)?won\b",
 )
 FOLD = re.compile(rf"\b(?P<num>\d+|{'|'.join(UNITS_WORDS[1:10])})[- ]?fold\b", re.IGNORECASE)
-MULTIPLE = re.compile(r"\b(?P<mult>doubled|tripled|trebled|quadrupled)\b", re.IGNORECASE)
+MULTIPLE = re.compile(
+    r"\b(?P<mult>doubled|tripled|trebled|quadrupled"
+    r"|(?:double|triple|quadruple)(?=\s+(?:the|that|its|their|what)\b))\b",
+    re.IGNORECASE,
+)
+# Not a count: a footnote marker ("[2]"), a part of a code ("DS-160", "787-10", "4/5"). A
+# compound's number is one ("a 15-year phase-out", "a 25,000-vehicle limit").
 COUNT = re.compile(
-    rf"(?<![\w\-+/.$,–—:#])(?P<num>{NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?"
-    r"(?![\w+%]|[-–/]\d|[-/‐][A-Za-z]|\.\d|,\d|:\d)"
+    rf"(?<![\w\-+/.$,–—:#\[])(?P<num>{NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?"
+    r"(?![\w+%\]]|[-–/]\d|/[A-Za-z]|[-‐][A-Za-z]*\d|\.\d|,\d|:\d)"
 )
 WORD_COUNT = re.compile(
     rf"\b(?P<num>{WORD_NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?(?![-‐]\w)",
     re.IGNORECASE,
 )
+CHANGE_HEDGES = "more than|over|nearly|almost|about|some|roughly|approximately"
+# Shares in words: "more than half of", "a fifth of", "two-thirds of", "by roughly half".
+FRACTION = re.compile(
+    r"\b(?:(?P<num>an?|one|two|three|four|nine)[\s-]+)?"
+    r"(?P<part>half|halves|thirds?|quarters?|fifths?|tenths?)\b",
+    re.IGNORECASE,
+)
+FRACTION_DENOMINATORS = {"hal": 2, "thi": 3, "qua": 4, "fif": 5, "ten": 10}
+FRACTION_NOT_SHARE_AFTER = re.compile(
+    r"^\s+of\s+(?:(?:a|an|the|this|that|last|next)\s+)?(?:century|decade|year|month|day|\d{4})\b",
+    re.I,
+)
+FRACTION_OF_AFTER = re.compile(r"^\s+of\b", re.I)
+BY_BEFORE = re.compile(rf"\bby(?:\s+(?:{CHANGE_HEDGES}))?\s+$", re.I)
+DOZEN = re.compile(
+    r"\b(?P<num>half an?|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+dozen\b",
+    re.IGNORECASE,
+)
+# "$2-3 billion", "5 to 10 years", "5-7 percent" (any dash): both ends, the unit carried to
+# the first.
+MONEY_RANGE = re.compile(
+    rf"(?:\bUS\s?)?\$\s?(?P<num>{NUMBER})\s*(?:[-–—]|to)\s*\$?\s?(?P<num2>{NUMBER})"
+    rf"(?:\s*(?P<scale>{SCALE_WORD})\b)?",
+    re.IGNORECASE,
+)
+SPAN_RANGE = re.compile(
+    rf"(?<![\w.,$])(?P<num>{NUMBER})\s*(?:[-–—]|to)\s*(?P<num2>{NUMBER})"
+    r"(?:\s*(?P<percent>%|percent\b|per\s?cent\b)|\s+(?P<unit>years?|months?|weeks?|days?)\b)",
+    re.IGNORECASE,
+)
+RANGE_FROM_BEFORE = re.compile(r"\bfrom\s+(?:US\s?)?$", re.I)
+# "Korea ranks sixth", "ranked 7th among": a rank given by a verb, not a superlative.
+RANK_VERB = re.compile(
+    rf"\brank(?:s|ed|ing)?\s+(?:as\s+)?(?:the\s+)?(?P<ord>{ORDINAL})\b(?![\s-]+(?:{SUPERLATIVE}))",
+    re.IGNORECASE,
+)
+# "Korea is third among places of origin": an ordinal placed among others is a rank.
+RANK_AMONG = re.compile(rf"\b(?P<ord>{ORDINAL})\s+among\b", re.IGNORECASE)
 MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4}
+MULTIPLES |= {"double": 2, "triple": 3, "quadruple": 4}
 SUPERLATIVE_WORDS = frozenset({"largest", "biggest", "leading", "top", "fastest"})
+FRACTION_WORDS = frozenset(
+    {"half", "halves", "third", "thirds", "quarter", "quarters", "fifth", "fifths", "tenth"}
+    | {"tenths"}
+)
+RANK_WORDS = frozenset({"rank", "ranks", "ranked", "ranking"})
+SPAN_WORDS = frozenset({"percent", "cent", "year", "years", "month", "months", "week", "weeks"})
+SPAN_WORDS |= {"day", "days"}
 NUMBER_WORDS = frozenset(WORD_VALUES)
 
 # --- what surrounds a number ------------------------------------------------------------------
@@ -133,7 +185,11 @@ NUMBER_WORDS = frozenset(WORD_VALUES)
 QUALIFIER_BEFORE = (
     (
         "more_than",
-        re.compile(r"\b(?:more than|greater than|in excess of|exceeding|at least)\s*$", re.I),
+        re.compile(
+            r"\b(?<!no )(?<!not )(?:more than|greater than|in excess of|exceeding|at least"
+            r"|no (?:fewer|less) than|not (?:fewer|less) than|a minimum)\s*$",
+            re.I,
+        ),
     ),
     ("over", re.compile(r"\b(?:over|above)\s*$", re.I)),
     ("nearly", re.compile(r"\b(?:nearly|close to|just under)\s*$", re.I)),
@@ -145,7 +201,14 @@ QUALIFIER_BEFORE = (
             re.I,
         ),
     ),
-    ("up_to", re.compile(r"\b(?:up to|no more than|no greater than|as many as|at most)\s*$", re.I)),
+    (
+        "up_to",
+        re.compile(
+            r"\b(?:up to|no (?:more|greater) than|not (?:more|greater) than|as many as|at most"
+            r"|a maximum)\s*$",
+            re.I,
+        ),
+    ),
 )
 AFTER_PARENTHESIS = r"\s*(?:\([^()]*\)\s*)?"
 INCREASE_AFTER = re.compile(
@@ -158,12 +221,12 @@ DECREASE_AFTER = re.compile(
 )
 DECREASE_BEFORE = re.compile(
     r"\b(?:down|decreas\w*|declin\w*|dropp?\w*|fell|fall\w*|lower\w*|shr[aiu]nk\w*|reduc\w*|cut)"
-    r"(?:\s+by)?(?:\s+(?:more than|over|nearly|almost|about|some|roughly|approximately))?\s*$",
+    rf"(?:\s+(?:by|of))?(?:\s+(?:{CHANGE_HEDGES}))?\s*$",
     re.I,
 )
 INCREASE_BEFORE = re.compile(
     r"\b(?:up|increas\w*|gr[eo]w\w*|rose|risen|ris\w*|jump\w*|climb\w*|expand\w*|surg\w*)"
-    r"(?:\s+by)?(?:\s+(?:more than|over|nearly|almost|about|some|roughly|approximately))?\s*$",
+    rf"(?:\s+(?:by|of))?(?:\s+(?:{CHANGE_HEDGES}))?\s*$",
     re.I,
 )
 MONTH_NAMES = (
@@ -175,12 +238,23 @@ MONTH_AFTER = re.compile(rf"^\s*(?:{MONTH_NAMES})\b")
 REFERENCE_BEFORE = re.compile(
     r"\b(?:Section|Article|Order|Resolution|Proclamation|No\.|Number|Chapter|Title|Law|Act|Room"
     r"|Box|Suite|Route|Highway|Flight|Phase|Block|Round|Volume|Vol\.|Page|p\.|pp\.|Report"
-    r"|Decision|Directive|Rule|Paragraph|Annex|Item|Case|Docket|Code)\s*$"
+    r"|Decision|Directive|Rule|Paragraph|Annex|Item|Case|Docket|Code|H\.\s?R\.|H\.\s?Res\."
+    r"|P\.\s?L\.|Public\s+Law)\s*$"
     r"|(?-i:\b[A-Z]{2,}\s)$",
     re.I,
 )
+# "the 123 agreement": a number before a singular noun names a thing; it counts none.
+NAMING_ARTICLE_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.I)
+SINGULAR_NOUN_AFTER = re.compile(r"^\s+(?!(?:per|a|an|of|and|or|to|in|on)\b)[a-z]+(?<!s)\b")
+# "Boeing 737 MAX": a number between a proper name and a capitalized word is a model.
+MODEL_BEFORE = re.compile(r"(?-i:(?<=[\w,;] )[A-Z][a-z]+\s)$")
+# "commonly called a 123 agreement": a number in a name is no quantity.
+NAMED_BEFORE = re.compile(
+    r"\b(?:called|named|known\s+as|dubbed|termed|titled|entitled)\s+(?:(?:a|an|the)\s+)?$", re.I
+)
+MODEL_AFTER = re.compile(r"^(?-i:\s+[A-Z]{2,}\b)")
 DETERMINER_BEFORE = re.compile(
-    r"\b(?:the|our|both|these|those|its|their|his|her|all|each|every|per|between|any|a|an)\s+$",
+    r"\b(?:the|our|both|these|those|its|their|his|her|each|every|per|between|any|a|an)\s+$",
     re.I,
 )
 COUNTED_NOUN_AFTER = re.compile(
@@ -228,7 +302,7 @@ POSSESSOR_BEFORE = re.compile(
     rf"|\b(?P<our>our)|\b(?P<its>its|their))\s+(?:\w+\s+)?$"
 )
 OWNER_AFTER = re.compile(
-    rf"\b(?:in|into|to|of|for|from)\s+(?:the\s+)?(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))"
+    rf"\b(?:in|into|to|of|for|from|among)\s+(?:the\s+)?(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))"
 )
 RANK_NOUN_STOP = re.compile(
     r"[,.;:()\u2013\u2014]|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
@@ -239,11 +313,14 @@ PARENTHETICAL = re.compile(r"\([^()\d]*\)")
 POSSESSIVE_NAME = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s"
 )
-DEFINITE_BEFORE = re.compile(r"(?:\bthe|\bits|\bour|\btheir|[’'`=]s?)\s+$")
-RANKED_NOUN = re.compile(
-    r"\b(?:partner|source|investor|destination|market|supplier|origin"
-    r"|exporter|importer|customer|buyer|donor|contributor)\b"
+DEFINITE_BEFORE = re.compile(
+    r"(?:\bthe|\bits|\bour|\btheir|[’'`=]s?)(?:\s+(?:single|very|world['’]s))?\s+$"
 )
+# 'largest overseas military installation in the world': the noun's head is the last word
+# before a preposition or a mark.
+NOUN_PHRASE_END = re.compile(r"[,.;:()\u2013\u2014]|\s(?:in|of|for|among|to|with|by|on|at|from)\s")
+PLURAL_WORD = re.compile(r"^[a-z]+(?:(?<![su])s|ies)$")
+NOT_PLURAL = frozenset({"overseas", "various", "this", "its", "his", "gas", "was", "has", "is"})
 SPACES_OR_HYPHENS = re.compile(r"[\s-]+")
 # Every byte but a to z as a space: the words of a lower-cased sentence, split by a table.
 LETTERS_ONLY = bytes(byte if 97 <= byte <= 122 else 32 for byte in range(256))
@@ -435,6 +512,7 @@ class Mention:
     rank_noun: str = ""
     owner: str | None = None
     superlative: str = ""
+    qualifier: str = ""  # a range's end says its own: at least its low, up to its high
 
 
 @dataclass(frozen=True)
@@ -618,6 +696,13 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
         return None
     if REFERENCE_BEFORE.search(before) or after.startswith(")"):
         return None
+    if not is_word and not match.group("scale"):
+        if NAMING_ARTICLE_BEFORE.search(before) and SINGULAR_NOUN_AFTER.match(after):
+            return None
+        if MODEL_BEFORE.search(before) and MODEL_AFTER.match(after):
+            return None
+        if NAMED_BEFORE.search(before):
+            return None
     if is_year_like(match) and (qualifier == "exact" or not COUNTED_NOUN_AFTER.match(after)):
         return None
     if is_word and (
@@ -650,6 +735,59 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     return Mention(match.start(), match.end(), value, unit, "count")
 
 
+def fraction_mention(sentence: str, match: re.Match[str]) -> Mention | None:
+    """A share in words as a percentage ('a fifth of' 20, 'two-thirds of' 66.67), when it is
+    a share of something ('of' follows, or 'by half') and not a part of a span of time."""
+    number = (match.group("num") or "").lower()
+    part = match.group("part").lower()
+    after = sentence[match.end() :]
+    before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
+    halves = part.startswith("hal")
+    if FRACTION_NOT_SHARE_AFTER.match(after):
+        return None
+    if not (FRACTION_OF_AFTER.match(after) or (halves and BY_BEFORE.search(before))):
+        return None
+    single = number in ("", "a", "an", "one")
+    if (not number and not halves) or (halves and not single):
+        return None
+    numerator = 1 if single else WORD_VALUES[number]
+    value = round(100 * numerator / FRACTION_DENOMINATORS[part[:3]], 2)
+    if value > 100:
+        return None
+    return Mention(match.start(), match.end(), value, "percent", "percent")
+
+
+def dozen_mention(sentence: str, match: re.Match[str]) -> Mention:
+    """'a dozen fairs' 12, 'two dozen teachers' 24, 'half a dozen' 6, as a count."""
+    number = match.group("num").lower()
+    if number.startswith("half"):
+        value = 6
+    else:
+        value = 12 * (1 if number in ("a", "an", "one") else WORD_VALUES[number])
+    window = NOUN_WINDOW.match(sentence[match.end() :])
+    unit = "people" if window and PEOPLE_NOUN.search(window.group()) else "count"
+    return Mention(match.start(), match.end(), value, unit, "count")
+
+
+def range_mentions(sentence: str, match: re.Match[str], unit: str, kind: str) -> list[Mention]:
+    """Both ends of a range ('$2-3 billion', '5 to 10 years'), the unit and scale carried to
+    the first: at least the low end, up to the high one; 'from 30 to 4 days' is two figures,
+    each as stated."""
+    scale = match.groupdict().get("scale")
+    factor = SCALES[scale.lower()] if scale else 1
+    first = number_value(match.group("num")) * factor
+    second = number_value(match.group("num2")) * factor
+    before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
+    moved = RANGE_FROM_BEFORE.search(before) is not None
+    if not moved and first >= second:
+        return []
+    low, high = ("", "") if moved else ("more_than", "up_to")
+    return [
+        Mention(match.start(), match.end("num"), first, unit, kind, qualifier=low),
+        Mention(match.start("num2"), match.end(), second, unit, kind, qualifier=high),
+    ]
+
+
 def won_mention(match: re.Match[str]) -> Mention | None:
     """An amount in Korean won; a bare year before 'won' ('in 2019 won') is not one."""
     token = match.group("num") or match.group("num2")
@@ -661,12 +799,14 @@ def won_mention(match: re.Match[str]) -> Mention | None:
 
 
 def superlative_mention(sentence: str, match: re.Match[str]) -> Mention | None:
-    """'the largest investor' as rank 1, when it ranks something and is not 'one of the largest'."""
+    """'the largest investor' as rank 1: one thing ranked first, not 'one of the largest' nor
+    'our largest companies' (a group)."""
     before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
     noun, owner = rank_details(sentence, match)
     if not noun or ONE_OF_BEFORE.search(before) or not DEFINITE_BEFORE.search(before):
         return None
-    if not RANKED_NOUN.search(noun):
+    phrase = NOUN_PHRASE_END.split(sentence[match.end() :], maxsplit=1)[0].split()
+    if not phrase or any(PLURAL_WORD.search(w) and w not in NOT_PLURAL for w in phrase):
         return None
     sup = match.group("sup").lower()
     return Mention(match.start(), match.end(), 1, "rank", "rank", noun, owner, sup)
@@ -694,6 +834,16 @@ def find_mentions(sentence: str) -> list[Mention]:
             found.append(mention)
             taken.append((mention.start, mention.end))
 
+    if has_digit:
+        for m in MONEY_RANGE.finditer(sentence) if "$" in sentence else ():
+            for mention in range_mentions(sentence, m, "usd", "money"):
+                add(mention)
+        for m in SPAN_RANGE.finditer(sentence) if "%" in sentence or words & SPAN_WORDS else ():
+            unit = "percent" if m.group("percent") else f"{m.group('unit').lower().rstrip('s')}s"
+            for mention in range_mentions(
+                sentence, m, unit, "percent" if m.group("percent") else "duration"
+            ):
+                add(mention)
     if "$" in sentence:
         for m in MONEY.finditer(sentence):
             add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
@@ -703,6 +853,17 @@ def find_mentions(sentence: str) -> list[Mention]:
     if "%" in sentence or "percent" in words or "cent" in words:
         for m in PERCENT.finditer(sentence):
             add(Mention(m.start(), m.end(), number_value(m.group("num")), "percent", "percent"))
+    if words & FRACTION_WORDS:
+        for m in FRACTION.finditer(sentence):
+            add(fraction_mention(sentence, m))
+    if words & RANK_WORDS or "among" in words:
+        for m in (*RANK_VERB.finditer(sentence), *RANK_AMONG.finditer(sentence)):
+            noun, owner = rank_details(sentence, m)
+            value = ordinal_value(m.group("ord"))
+            add(Mention(m.start("ord"), m.end(), value, "rank", "rank", noun, owner, "ranked"))
+    if "dozen" in words:
+        for m in DOZEN.finditer(sentence):
+            add(dozen_mention(sentence, m))
     if words & SUPERLATIVE_WORDS:
         for m in RANK.finditer(sentence):
             noun, owner = rank_details(sentence, m)
@@ -1131,7 +1292,7 @@ def sentence_facts(
         before = before_context(text, mention.start, previous_end)
         after = text[mention.end : min(next_start, clause_end)]
         head = text[max(0, mention.start - LOOKBACK_CHARS) : mention.start]
-        qualifier = qualifier_of(head)
+        qualifier = mention.qualifier or qualifier_of(head)
         sign = 1.0
         is_change = False
         if mention.kind in ("percent", "money"):
