@@ -187,7 +187,8 @@ QUALIFIER_BEFORE = (
         "more_than",
         re.compile(
             r"\b(?<!no )(?<!not )(?:more than|greater than|in excess of|exceeding|at least"
-            r"|no (?:fewer|less) than|not (?:fewer|less) than|a minimum)\s*$",
+            r"|no (?:fewer|less) than|not (?:fewer|less) than|a minimum|upwards|in excess"
+            r"|(?:has|have|had) (?:passed|topped)|exceeded|surpassed|exceeds|surpasses)\s*$",
             re.I,
         ),
     ),
@@ -204,8 +205,8 @@ QUALIFIER_BEFORE = (
     (
         "up_to",
         re.compile(
-            r"\b(?:up to|no (?:more|greater) than|not (?:more|greater) than|as many as|at most"
-            r"|a maximum)\s*$",
+            r"\b(?:up to|(?:no|not) (?:more|greater|longer) than|as many as|at most|a maximum)"
+            r"\s*$",
             re.I,
         ),
     ),
@@ -264,6 +265,10 @@ WORD_NUMBER_NOT_COUNT_AFTER = re.compile(r"^\s+(?:of|ways?|sides?|or|to)\b", re.
 VAGUE_SPAN_BEFORE = re.compile(r"\b(?:the\s+)?(?:past|last|next|coming|previous|first)\s+$", re.I)
 DURATION_AFTER = re.compile(r"^[\s-]*(?P<unit>years?|decades?|months?|weeks?|days?)\b", re.I)
 AGO_AFTER_MENTION = re.compile(r"\s+ago\b", re.I)
+# "Today marks five years since ...", "Three years after the agreement took effect, ...": time
+# elapsed up to the release.
+ELAPSED_AFTER_MENTION = re.compile(r"\s+since\b", re.I)
+OPENING_ELAPSED = re.compile(r"^\s*(?:Today\s+marks\s+)?$|^$", re.I)
 SINCE = re.compile(r"\bsince\b", re.I)
 # Sentences that may count years from an event: 'two years ago', 'the 70th anniversary'.
 ANCHOR_HINT = re.compile(r"\bago\b|\banniversary\b", re.I)
@@ -327,6 +332,7 @@ LETTERS_ONLY = bytes(byte if 97 <= byte <= 122 else 32 for byte in range(256))
 DIGIT = re.compile(r"\d")
 # Words before a number are read from this many characters back, never the whole sentence.
 LOOKBACK_CHARS = 80
+SPAN_OVER_BEFORE = re.compile(r"\b(?:over|across|during)\s+(?:a|an|the)$", re.I)
 LINKING_WORD_BEFORE = re.compile(r"\b(?:by|of|a|totall?ing|totall?ed|were|was|is|are)\s*$")
 SPAN_PREPOSITION_BEFORE = re.compile(r"\b(?:over|within|in|during)\s+$", re.I)
 ONE_OF_BEFORE = re.compile(r"\bone of (?:the|its|our|their)\s+(?:\w+\s+)?$", re.I)
@@ -415,12 +421,62 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
 
 YEAR = r"(?:18|19|20)\d\d"
 YEAR_TOKEN = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
+SEASON = r"(?:spring|summer|fall|autumn|winter)"
 WORDED_TIME = re.compile(
-    rf"\b(?:years?|months)\b|\bFY\s?\d|\bon\s+(?:{MONTH_NAMES})\b", re.IGNORECASE
+    rf"\b(?:years?|months|today)\b|\bFY\s?\d|\bon\s+(?:{MONTH_NAMES})\b|\bthis\s+{SEASON}\b",
+    re.IGNORECASE,
 )
 # Characters around a year within which its time expression ('for the 2021-2024 period') lies.
+# A sentence takes the time of the one before it when it speaks of what that one did
+# ("These investments created...", "half of them", "Over the same period") or goes on in
+# the past tense ("Exports totaled..."); one in the present tense speaks of now.
+ANAPHORA = re.compile(
+    r"^(?:These|This|Those|It|They|Such|Both)\b"
+    r"|\b(?:of|among)\s+(?:them|these|those)\b|\b(?:these|those)\s+[a-z]+"
+    r"|(?i:\b(?:over|in|during)\s+the\s+same\s+(?:period|year|time)\b|\bthat\s+year\b)"
+)
+PAST_TENSE = re.compile(
+    r"\b(?:was|were|had|rose|fell|grew|stood|came|reached|totall?ed|amounted|increased"
+    r"|gave|made|sold|spent|bought|won|paid|took|set)\b|\b[a-z]{3,}ed\b"
+)
+PRESENT_TIME = re.compile(r"\b(?:now|currently|today|presently)\b", re.I)
 PERIOD_WINDOW = 48
-CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof", "named"})
+CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
+CONTRAST_SPLIT = re.compile(r",\s+(?:on\s+top\s+of|in\s+addition\s+to)\s+")
+# A clause in the present tense: its figure is of now, not of a year another clause names.
+PRESENT_CLAUSE = re.compile(
+    r"\b(?:is|are|remains?|now|currently|today|already|still|resides?|lives?|employs?|operates?"
+    r"|buys?|holds?|owns?|accounts?\s+for)\b"
+)
+# What may stand before a time that opens a sentence: "In 2019, ...", "Last year, ...".
+OPENING_TIME = re.compile(r"\s*(?:[A-Z][a-z]+\s*){0,2}")
+MONTH_WITHOUT_YEAR = re.compile(
+    r"\b(?P<pre>in|last|this|during|early|late|mid)[\s-]+(?P<month>January|February|March"
+    r"|April|May|June|July|August|September|October|November|December)\b"
+    rf"(?!\.?\s*\d|,?\s+(?:of\s+)?{YEAR}|\s+(?:of\s+)?(?:this|last|next)\s+year)",
+    re.IGNORECASE,
+)
+FUTURE = re.compile(
+    r"\b(?:will|plans?|planned|planning|intends?|expects?|expected|scheduled|upcoming"
+    r"|looks?\s+forward)\b",
+    re.I,
+)
+MONTH_FULL_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTH_FULL_NAMES, 1)}
+CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof", "named", "relative"})
 NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
 PERIODS = re.compile(
     rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year)"
@@ -432,10 +488,12 @@ PERIODS = re.compile(
     rf"|(?P<by>\bby\s+(?:(?:the\s+)?end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
     rf"|(?P<day>\bon\s+(?:{MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"(?:,?\s+(?P<dayyear>{YEAR})\b)?)"
-    rf"|(?P<from>\b(?:from|than)\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
-    rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:(?:early|late|mid)[\s-])?"
+    rf"|(?P<from>\b(?:from|than(?:\s+in)?|(?<=%\s)over|(?<=percent\s)over)\s+"
+    rf"(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
+    rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-])?"
     rf"(?:(?:{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?:calendar\s+year\s+)?(?P<year>{YEAR})\b{NOT_RANGE})"
-    rf"|(?P<relative>(?P<frombase>\bfrom\s+)?\b(?:this|last|next|the previous|the past)\s+year\b)"
+    rf"|(?P<relative>(?P<frombase>\bfrom\s+)?\b(?:this|last|next|the previous|the past)\s+year\b"
+    rf"|\bthis\s+{SEASON}\b|\b(?:from\s+)?today\b)"
     rf"|(?P<span>\b(?:over|within|during|in)\s+(?:the\s+(?:next|coming)\s+)?"
     rf"(?:{NUMBER}|{WORD_NUMBER})\s+(?:years|months)\b)",
     re.IGNORECASE,
@@ -658,6 +716,8 @@ def is_year_like(match: re.Match[str]) -> bool:
 def qualifier_of(before: str) -> str:
     """The hedge written just before a number: more than, nearly, about, up to, or exact."""
     before = before[-LOOKBACK_CHARS:].rstrip().removesuffix("$").removesuffix("US").rstrip()
+    if SPAN_OVER_BEFORE.search(before):
+        return "exact"  # 'phased out over a 15-year period': over a span, not more than
     before = LINKING_WORD_BEFORE.sub("", before).rstrip()
     return next((name for name, rx in QUALIFIER_BEFORE if rx.search(before + " ")), "exact")
 
@@ -934,9 +994,12 @@ def scan_periods(sentence: str, start: int, end: int) -> Iterator[re.Match[str]]
             yield match
 
 
-def find_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Period]:
-    """The time expressions of a sentence, normalized, named times included."""
-    named = named_periods(sentence, catalog, year)
+def find_periods(
+    sentence: str, catalog: Catalog, year: int | None, month: int | None = None
+) -> list[Period]:
+    """The time expressions of a sentence, normalized, named times included (YEAR and
+    MONTH: of the publication date, which a month without a year is read against)."""
+    named = named_periods(sentence, catalog, year) + month_periods(sentence, year, month)
     periods: list[Period] = []
     for m in period_matches(sentence):
         if any(p.start < m.end() and p.end > m.start() for p in named):
@@ -991,6 +1054,29 @@ def find_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Peri
     return sorted([*periods, *named], key=lambda p: p.start) if named else periods
 
 
+def month_periods(sentence: str, year: int | None, month: int | None) -> list[Period]:
+    """Months named without a year ('In February,', 'last November'), as the latest such
+    month up to the publication date, as releases tell of what happened; a sentence that
+    tells of what will happen ('plans to open in October') means the coming one."""
+    if year is None or month is None:
+        return []
+    lower = sentence.lower()
+    if not any(name in lower for name in MONTH_FULL_NAMES):
+        return []
+    found = []
+    stated = {y.group() for y in YEAR_TOKEN.finditer(sentence)}
+    ahead = FUTURE.search(sentence) is not None
+    for m in MONTH_WITHOUT_YEAR.finditer(sentence):
+        named = MONTH_NUMBERS[m.group("month").lower()[:3]]
+        before_now = named < month if m.group("pre").lower() == "last" else named <= month
+        before_now = before_now or (ahead and m.group("pre").lower() != "last")
+        # "During 2015, the wait fell from 42 days in January ...": the sentence's one year.
+        of = next(iter(stated)) if len(stated) == 1 else year if before_now else year - 1
+        text = f"{m.group('month').capitalize()} {of}"
+        found.append(Period(m.start(), m.end(), "month", text))
+    return found
+
+
 def named_periods(sentence: str, catalog: Catalog, year: int | None) -> list[Period]:
     """The times a sentence names: a named period, or 'since' a term of office began (of a
     name with several terms, the latest that began by the release's year)."""
@@ -1021,7 +1107,8 @@ def shift_years(period: str, delta: int) -> str:
 
 
 def resolve_relative(text: str, year: int | None) -> str:
-    """'last year' against the publication year; left as written when that is unknown."""
+    """'last year' against the publication year ('today', 'this spring': the year itself);
+    left as written when that is unknown."""
     if year is None:
         return text
     offset = {
@@ -1032,6 +1119,33 @@ def resolve_relative(text: str, year: int | None) -> str:
         "next year": 1,
     }.get(text, 0)
     return str(year + offset)
+
+
+def zone(split: re.Pattern[str], sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Where the part of the sentence that SPLIT cuts around the text from START to END
+    begins and ends."""
+    begin = max((m.end() for m in split.finditer(sentence, 0, start)), default=0)
+    after = split.search(sentence, end)
+    return begin, after.start() if after else len(sentence)
+
+
+def governing(mention: Mention, sentence: str, periods: Sequence[Period]) -> list[Period]:
+    """The time expressions that may govern a figure: none across a contrast ('$20 billion
+    this year, on top of the $39.2 billion pledged in 2021'); those of its own clause when it
+    has any ('Last year, trade was $171.8 billion, and this year ...'); else all, unless its
+    clause speaks of the present ('signed in 1953, and 28,500 troops are stationed'), which
+    only a time that opens the sentence governs ('In 2019, ..., and ...')."""
+    low, high = zone(CONTRAST_SPLIT, sentence, mention.start, mention.end)
+    periods = [p for p in periods if p.start >= low and p.end <= high]
+    start, end = zone(CLAUSE_SPLIT, sentence, mention.start, mention.end)
+    own = [p for p in periods if p.start >= start and p.end <= end]
+    if own:
+        return own
+    # A month without a year tells of its own clause only.
+    others = [p for p in periods if p.kind != "month"]
+    if not PRESENT_CLAUSE.search(sentence[start:end]):
+        return others
+    return [p for p in others if OPENING_TIME.fullmatch(sentence[: p.start])]
 
 
 def period_for(
@@ -1046,15 +1160,28 @@ def period_for(
     """The time a figure refers to: the nearest time expression of its sentence, else the
     period the paragraph has implied so far. A change counted since a year runs up to the
     LATEST year the release states figures for."""
-    usable = [
-        p
-        for p in periods
-        if p.kind != "from"
-        and not (p.start < mention.end and p.end > mention.start)
-        and (p.kind != "by" or mention.unit in ("usd", "percent"))
-    ]
-    if mention.kind == "duration" and AGO_AFTER_MENTION.match(sentence, mention.end):
+    usable = governing(
+        mention,
+        sentence,
+        [
+            p
+            for p in periods
+            if p.kind != "from"
+            and not (p.start < mention.end and p.end > mention.start)
+            and (p.kind != "by" or mention.unit in ("usd", "percent"))
+        ],
+    )
+    if mention.kind == "duration" and (
+        AGO_AFTER_MENTION.match(sentence, mention.end)
+        or ELAPSED_AFTER_MENTION.match(sentence, mention.end)
+        or (
+            sentence.startswith(" after", mention.end)
+            and OPENING_ELAPSED.match(sentence[: mention.start])
+        )
+    ):
         return str(year) if year is not None else None
+    if mention.kind == "duration" and not any(p.kind in ("plain", "month") for p in usable):
+        return None  # a span of time ('within 5 years', 'a 15-year lease') is of no year
     if mention.kind == "multiple":
         years = re.findall(YEAR, " ".join(p.text for p in periods))
         if len(years) >= 2:
@@ -1065,7 +1192,12 @@ def period_for(
         if p.start >= mention.end
         and not (mention.kind == "rank" and "," in sentence[mention.end : p.start])
     ]
-    before = [p for p in usable if p.end <= mention.start]
+    before = [
+        p
+        for p in usable
+        if p.end <= mention.start
+        and not (mention.kind == "rank" and PRESENT_TIME.search(sentence, p.end, mention.start))
+    ]
     chosen: Period | None = None
     if after and after[0].kind == "by" and before and before[-1].kind == "plain":
         return f"{before[-1].text}-{after[0].text}"
@@ -1161,8 +1293,10 @@ def extract_document(
 ) -> tuple[Fact, ...]:
     """All facts of a normalized release."""
     catalog = catalog or load_catalog()
-    year = int(document.metadata.date[:4]) if document.metadata.date else None
-    read = [(s, find_periods(s.text, catalog, year)) for s in split_sentences(document.text)]
+    date = document.metadata.date or ""
+    year = int(date[:4]) if date else None
+    month = int(date[5:7]) if len(date) >= 7 else None
+    read = [(s, find_periods(s.text, catalog, year, month)) for s in split_sentences(document.text)]
     latest = latest_year(read, year)
     facts: list[Fact] = []
     carry = inherited = Carry()
@@ -1175,7 +1309,7 @@ def extract_document(
                 inherited = Carry()
             carry = inherited
         facts.extend(sentence_facts(document.name, sentence, periods, catalog, year, carry, latest))
-        carry = carry.after(sentence.text, periods)
+        carry = carry.after(sentence.text, periods, year)
         previous = sentence
     return tuple(facts)
 
@@ -1229,15 +1363,33 @@ class Carry:
 
     topic: str | None = None
     period: str | None = None
+    listing: bool = False  # the sentence before ended with a colon: this one is its list
 
-    def after(self, sentence: str, periods: Sequence[Period]) -> Carry:
-        """The carry once a sentence, with its time expressions, has been read."""
+    def after(self, sentence: str, periods: Sequence[Period], year: int | None) -> Carry:
+        """The carry once a sentence, with its time expressions, has been read ('last year'
+        carried as the year it is, against the publication YEAR)."""
         topics = TRADE_TOPIC.findall(sentence)
-        stated = [p.text for p in periods if p.kind in CARRIED_PERIODS]
+        stated = [
+            resolve_relative(p.text, year) if p.kind == "relative" else p.text
+            for p in periods
+            if p.kind in CARRIED_PERIODS
+        ]
         return Carry(
             topic=topics[-1].lower() if topics else self.topic,
             period=stated[-1] if stated else self.period,
+            listing=sentence.rstrip().endswith(":"),
         )
+
+
+def continues_in_time(sentence: str) -> bool:
+    """Whether a sentence refers to the time the sentences before it stated."""
+    if PRESENT_TIME.search(sentence):
+        return False
+    if ANAPHORA.search(sentence):
+        return True
+    return bool(PAST_TENSE.search(sentence)) and not (
+        FUTURE.search(sentence) or PRESENT_CLAUSE.search(sentence)
+    )
 
 
 def before_context(text: str, start: int, floor: int) -> str:
@@ -1285,6 +1437,8 @@ def sentence_facts(
     facts: list[Fact] = []
     metrics: list[str | None] = []
     changes: list[bool] = []
+    refers_back = carry.period and (sentence.is_item or carry.listing or continues_in_time(text))
+    carried = carry.period if refers_back else None
     for index, mention in enumerate(mentions):
         previous_end = mentions[index - 1].end if index else 0
         next_start = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
@@ -1335,7 +1489,7 @@ def sentence_facts(
             metric = f"{base}{suffix}" if base else None
         else:
             metric = amount_metric(catalog, mention.unit, contexts, contexts[1])
-        implied = carry.period if mention.kind not in ("rank", "duration", "anniversary") else None
+        implied = carried if mention.kind not in ("rank", "duration", "anniversary") else None
         period = period_for(mention, text, periods, year, is_change, implied, latest)
         key = metric or derived_key(mention, before, after, is_change)
         scope = "context" if metric is None and CONTEXT_TERM.search(local) else "bilateral"
