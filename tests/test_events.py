@@ -61,7 +61,7 @@ def test_a_run_that_adds_a_release_announces_the_figures_it_moved(tmp_path: Path
     )
     by_name = {(e.event, e.resource.get("usrok.release", e.resource.id)): e for e in found}
     new_figure = by_name[("usrok.fact.new-figure", "020_trade.txt")]
-    assert new_figure.resource["usrok.metric"] == "bilateral_trade_goods_services"
+    assert new_figure.resource["usrok.metric"] == "trade.goods_services.two_way.level.annual"
     assert new_figure.resource["usrok.value"] == "190000000000"
     assert new_figure.resource["usrok.period"] == "2021"
     assert new_figure.resource["usrok.previous-value"] == "170000000000"

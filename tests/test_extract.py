@@ -194,38 +194,41 @@ def test_not_quantities(sentence: str) -> None:
         (
             "The R.O.K. is one of our closest partners, with more than $130 billion in two-way goods "
             "trade and nearly $35 billion in services in 2018 alone.",
-            ["bilateral_trade_goods", "bilateral_trade_services"],
+            ["trade.goods.two_way.level.annual", "trade.services.two_way.level.annual"],
         ),
         (
             "In 2018, two-way trade of goods and services totaled more than $167 billion.",
-            ["bilateral_trade_goods_services"],
+            ["trade.goods_services.two_way.level.annual"],
         ),
         (
             "U.S. goods and services trade with Korea totaled $125 billion in 2011. "
             "Exports totaled $60 billion; Imports totaled $65 billion.",
             [
-                "bilateral_trade_goods_services",
-                "us_exports_goods_services_to_rok",
-                "us_imports_goods_services_from_rok",
+                "trade.goods_services.two_way.level.annual",
+                "exports.goods_services.us_to_rok.level.annual",
+                "exports.goods_services.rok_to_us.level.annual",
             ],
         ),
         (
             "U.S. goods exports to Korea in 2011 were $43.5 billion, up 12.0% ($4.7 billion) from 2010.",
             [
-                "us_goods_exports_to_rok",
-                "us_goods_exports_to_rok_change_pct",
-                "us_goods_exports_to_rok_change_usd",
+                "exports.goods.us_to_rok.level.annual",
+                "exports.goods.us_to_rok.change_pct.annual",
+                "exports.goods.us_to_rok.change_usd.annual",
             ],
         ),
         (
             "More than two million ROK citizens visit, work, or live in the United States, and over "
             "200,000 U.S. citizens reside in the ROK.",
-            ["rok_citizens_in_us", "us_citizens_in_rok"],
+            ["residents.all.rok_to_us.level.all", "residents.all.us_to_rok.level.all"],
         ),
         (
-            "More than 10,000 U.S. and ROK citizens have participated in exchanges, including 3600 "
-            "Fulbrighters.",
-            ["usg_exchange_participants", None],
+            "More than 10,000 U.S. and ROK citizens have participated in USG-sponsored exchanges, "
+            "including 3600 Fulbrighters.",
+            [
+                "participants.government.two_way.level.all",
+                "participants.fulbright.two_way.level.all",
+            ],
         ),
         (
             "The threat posed by North Korea has been a focal point of the alliance for over 60 years.",
@@ -234,7 +237,7 @@ def test_not_quantities(sentence: str) -> None:
         (
             "The Free Trade Agreement (KORUS), which celebrated its 10th anniversary this year, remains "
             "the foundation of our economic relationship.",
-            ["korus_fta_age_years"],
+            ["age.fta.all.level.all"],
         ),
         (
             "The subsidiaries are accountable for $14.2 billion in U.S. exports of goods from "

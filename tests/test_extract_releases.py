@@ -36,23 +36,29 @@ def rows(text: str, date: str | None = "2017-03-01") -> list[tuple[Any, ...]]:
 def test_ustr_trade_facts_page() -> None:
     assert rows(USTR_PAGE) == [
         (6, "rank", "exact", "2016", "rok_rank_as_us_goods_trading_partner"),
-        (112.2 * BILLION, "usd", "exact", "2016", "bilateral_trade_goods"),
-        (42.3 * BILLION, "usd", "exact", "2016", "us_goods_exports_to_rok"),
-        (69.9 * BILLION, "usd", "exact", "2016", "us_goods_imports_from_rok"),
-        (27.7 * BILLION, "usd", "exact", "2016", "us_goods_trade_deficit_with_rok"),
-        (33.0 * BILLION, "usd", "about", "2016", "bilateral_trade_services"),
-        (22.2 * BILLION, "usd", "about", "2016", "us_services_exports_to_rok"),
-        (10.8 * BILLION, "usd", "exact", "2016", "us_services_imports_from_rok"),
-        (11.4 * BILLION, "usd", "about", "2016", "us_services_trade_surplus_with_rok"),
-        (42.3 * BILLION, "usd", "exact", "2016", "us_goods_exports_to_rok"),
-        (-3.1, "percent", "exact", "2016 vs 2015", "us_goods_exports_to_rok_change_pct"),
-        (-1.4 * BILLION, "usd", "exact", "2016 vs 2015", "us_goods_exports_to_rok_change_usd"),
-        (56.0, "percent", "exact", "2016 vs 2006", "us_goods_exports_to_rok_change_pct"),
+        (112.2 * BILLION, "usd", "exact", "2016", "trade.goods.two_way.level.annual"),
+        (42.3 * BILLION, "usd", "exact", "2016", "exports.goods.us_to_rok.level.annual"),
+        (69.9 * BILLION, "usd", "exact", "2016", "exports.goods.rok_to_us.level.annual"),
+        (27.7 * BILLION, "usd", "exact", "2016", "deficit.goods.all.level.annual"),
+        (33.0 * BILLION, "usd", "about", "2016", "trade.services.two_way.level.annual"),
+        (22.2 * BILLION, "usd", "about", "2016", "exports.services.us_to_rok.level.annual"),
+        (10.8 * BILLION, "usd", "exact", "2016", "exports.services.rok_to_us.level.annual"),
+        (11.4 * BILLION, "usd", "about", "2016", "surplus.services.all.level.annual"),
+        (42.3 * BILLION, "usd", "exact", "2016", "exports.goods.us_to_rok.level.annual"),
+        (-3.1, "percent", "exact", "2016 vs 2015", "exports.goods.us_to_rok.change_pct.annual"),
+        (
+            -1.4 * BILLION,
+            "usd",
+            "exact",
+            "2016 vs 2015",
+            "exports.goods.us_to_rok.change_usd.annual",
+        ),
+        (56.0, "percent", "exact", "2016 vs 2006", "exports.goods.us_to_rok.change_pct.annual"),
         (6.1 * BILLION, "usd", "exact", "2016", None),
         (5.1 * BILLION, "usd", "exact", "2016", None),
-        (39.1 * BILLION, "usd", "exact", "2015", "us_fdi_in_rok"),
-        (10.3, "percent", "exact", "2015 vs 2014", "us_fdi_in_rok_change_pct"),
-        (40.1 * BILLION, "usd", "exact", "2015", "rok_fdi_in_us"),
+        (39.1 * BILLION, "usd", "exact", "2015", "investment.direct.us_to_rok.level.stock"),
+        (10.3, "percent", "exact", "2015 vs 2014", "investment.direct.us_to_rok.change_pct.stock"),
+        (40.1 * BILLION, "usd", "exact", "2015", "investment.direct.rok_to_us.level.stock"),
     ]
 
 
@@ -77,7 +83,7 @@ def test_ustr_trade_facts_page() -> None:
 def test_signed_changes(sentence: str, value: float, period: str) -> None:
     change = next(f for f in facts_of(sentence) if f.unit == "percent")
     assert (change.value, change.period) == (value, period)
-    assert change.metric is None or change.metric.endswith("_change_pct")
+    assert change.metric is None or ".change_pct." in change.metric
 
 
 @pytest.mark.parametrize(
@@ -322,20 +328,23 @@ def test_a_year_before_won_is_not_money() -> None:
     [
         (
             "U.S. total exports of agricultural products to Korea totaled $7.7 billion in 2019.",
-            "us_agricultural_exports_to_rok",
+            "exports.agriculture.us_to_rok.level.annual",
         ),
-        ("Over 3,000 U.S. students study in Korea.", "us_students_in_rok"),
+        ("Over 3,000 U.S. students study in Korea.", "students.all.us_to_rok.level.all"),
         ("The ROK sent 300,000 troops to the region.", None),
-        ("The United States maintains about 28,500 troops in the ROK.", "us_troops_in_rok"),
+        (
+            "The United States maintains about 28,500 troops in the ROK.",
+            "troops.all.us_to_rok.level.all",
+        ),
         (
             "The U.S. goods and services trade surplus with Korea was $7.1 billion in 2019.",
-            "us_goods_services_trade_surplus_with_rok",
+            "surplus.goods_services.all.level.annual",
         ),
         (
             "We celebrate the 140th anniversary of diplomatic relations.",
-            "diplomatic_relations_age_years",
+            "age.relations.all.level.all",
         ),
-        ("We celebrate the 70th anniversary of our alliance.", "alliance_age_years"),
+        ("We celebrate the 70th anniversary of our alliance.", "age.alliance.all.level.all"),
     ],
 )
 def test_catalog_separates_similar_facts(sentence: str, metric: str | None) -> None:

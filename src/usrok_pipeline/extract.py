@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
+from . import facets
 from .records import Fact, NormalizedDocument
 
 # --- sentences -------------------------------------------------------------------------------
@@ -226,7 +227,9 @@ DECREASE_BEFORE = re.compile(
     re.I,
 )
 INCREASE_BEFORE = re.compile(
-    r"\b(?:up|increas\w*|gr[eo]w\w*|rose|risen|ris\w*|jump\w*|climb\w*|expand\w*|surg\w*)"
+    # "made up $114 billion of that" is a part, not a rise.
+    r"\b(?:(?<!made )(?<!make )(?<!makes )up|increas\w*|gr[eo]w\w*|rose|risen|ris\w*|jump\w*"
+    r"|climb\w*|expand\w*|surg\w*)"
     rf"(?:\s+(?:by|of))?(?:\s+(?:{CHANGE_HEDGES}))?\s*$",
     re.I,
 )
@@ -302,6 +305,10 @@ CONTEXT_TERM = re.compile(
 )
 US_NAME = r"United States|U\.S\.A?\.?|America|USA"
 ROK_NAME = r"Republic of Korea|R\.O\.K\.?|ROK|South Korea|Korea"
+AMONG_PHRASE = re.compile(
+    r"\bamong\s+(?:all\s+)?(?:the\s+)?(?P<noun>(?:[^,.;:()]|\.(?=\S|\s+[a-z]))+)", re.I
+)
+POSSESSOR_AMONG = re.compile(rf"(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))(?:[’'`]s)?\s+")
 POSSESSOR_BEFORE = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])?|(?P<rok>{ROK_NAME})\s*[’'`=]s"
     rf"|\b(?P<our>our)|\b(?P<its>its|their))\s+(?:\w+\s+)?$"
@@ -312,8 +319,11 @@ OWNER_AFTER = re.compile(
 RANK_NOUN_STOP = re.compile(
     r"[,.;:()\u2013\u2014]|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
 )
-# "... goods trade and nearly $35 billion": a clause joined by "and" just before a number.
+# "... goods trade and nearly $35 billion": a clause joined by "and" just before a number,
+# but for the "and" of "goods and services".
 AND_TAIL_WORDS = 3
+FIXED_AND = re.compile(r"goods and services", re.I)
+FIXED_AND_BACK = len("goods")
 PARENTHETICAL = re.compile(r"\([^()\d]*\)")
 POSSESSIVE_NAME = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s"
@@ -332,6 +342,13 @@ LETTERS_ONLY = bytes(byte if 97 <= byte <= 122 else 32 for byte in range(256))
 DIGIT = re.compile(r"\d")
 # Words before a number are read from this many characters back, never the whole sentence.
 LOOKBACK_CHARS = 80
+ITEM_IN_PARENTHESES_BEFORE = re.compile(r"[A-Za-z]\s*\(\s*(?:US\s?)?$")
+NAMED_OWNER_BEFORE = re.compile(r"(?-i:\b[A-Z][\w&.-]*)['’]s\s+(?:US\s?)?$")
+# A nation's own, not a company named for one: 'Korea's $5 billion', not 'Zinus USA's'.
+NATION_OWNER_BEFORE = re.compile(
+    rf"(?:(?P<name>[A-Za-z][\w&.-]*)\s+)?(?:the\s+)?(?:{US_NAME}|{ROK_NAME})['’]s\s+(?:US\s?)?$"
+)
+COMPARED_BEFORE = re.compile(r"\b(?:down|up)\s+from\s*$|\bcompared\s+(?:with|to)\s*$", re.I)
 SPAN_OVER_BEFORE = re.compile(r"\b(?:over|across|during)\s+(?:a|an|the)$", re.I)
 LINKING_WORD_BEFORE = re.compile(r"\b(?:by|of|a|totall?ing|totall?ed|were|was|is|are)\s*$")
 SPAN_PREPOSITION_BEFORE = re.compile(r"\b(?:over|within|in|during)\s+$", re.I)
@@ -526,25 +543,12 @@ class NamedTime:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The recurring metrics, compiled."""
+    """The recurring ranks and the named times, compiled (amounts are keyed by facets)."""
 
-    amounts: tuple[dict[str, Any], ...]
     ranks: tuple[dict[str, Any], ...]
     labels: dict[str, str]
     events: tuple[Event, ...] = ()
     named: tuple[NamedTime, ...] = ()
-
-    @cached_property
-    def families(self) -> dict[str, list[dict[str, Any]]]:
-        """The amount entries of each unit family, in catalog order."""
-        families: dict[str, list[dict[str, Any]]] = {}
-        for entry in self.amounts:
-            families.setdefault(unit_family(entry["unit"]), []).append(entry)
-        return families
-
-    def amounts_of(self, unit: str) -> list[dict[str, Any]]:
-        """The amount entries of a unit's family (people and counts are one family)."""
-        return self.families.get(unit_family(unit), [])
 
 
 @dataclass(frozen=True)
@@ -584,13 +588,8 @@ class Period:
 
 
 def compile_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """A catalog entry with its patterns compiled."""
-    compiled = dict(entry)
-    for field in ("all", "any", "none"):
-        compiled[field] = tuple(re.compile(p, re.IGNORECASE) for p in entry.get(field, []))
-    if "noun" in entry:
-        compiled["noun"] = re.compile(entry["noun"], re.IGNORECASE)
-    return compiled
+    """A catalog rank with its noun pattern compiled."""
+    return {**entry, "noun": re.compile(entry["noun"], re.IGNORECASE)}
 
 
 @cache
@@ -604,9 +603,8 @@ def load_catalog() -> Catalog:
 
 def catalog_from_mapping(raw: dict[str, Any]) -> Catalog:
     """Compile a catalog mapping (the shape of the YAML files together)."""
-    amounts = tuple(compile_entry(e) for e in raw.get("amounts", []))
     ranks = tuple(compile_entry(e) for e in raw.get("ranks", []))
-    labels = {e["key"]: e.get("label", e["key"]) for e in (*amounts, *ranks)}
+    labels = {e["key"]: e.get("label", e["key"]) for e in ranks}
     events = tuple(
         Event(str(e["name"]), int(e["year"]), re.compile(e["pattern"], re.IGNORECASE))
         for e in raw.get("events", [])
@@ -630,7 +628,7 @@ def catalog_from_mapping(raw: dict[str, Any]) -> Catalog:
         )
         for e in raw.get("offices", [])
     )
-    return Catalog(amounts, ranks, labels, events, named)
+    return Catalog(ranks, labels, events, named)
 
 
 # --- sentence splitting ----------------------------------------------------------------------
@@ -795,6 +793,20 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     return Mention(match.start(), match.end(), value, unit, "count")
 
 
+def ranked_among(sentence: str) -> tuple[str, str | None] | None:
+    """What a rank given by a verb ranks among and whose ranking it is: 'ranks sixth among
+    U.S. goods trading partners' -> ('goods trading partners', 'us')."""
+    among = AMONG_PHRASE.search(sentence)
+    if among is None:
+        return None
+    phrase = among.group("noun")
+    owner = POSSESSOR_AMONG.match(phrase)
+    if owner is None:
+        return phrase.lower().strip(), None
+    noun = phrase[owner.end() :].lower().strip()
+    return noun, "us" if owner.group("us") else "rok"
+
+
 def fraction_mention(sentence: str, match: re.Match[str]) -> Mention | None:
     """A share in words as a percentage ('a fifth of' 20, 'two-thirds of' 66.67), when it is
     a share of something ('of' follows, or 'by half') and not a part of a span of time."""
@@ -918,7 +930,7 @@ def find_mentions(sentence: str) -> list[Mention]:
             add(fraction_mention(sentence, m))
     if words & RANK_WORDS or "among" in words:
         for m in (*RANK_VERB.finditer(sentence), *RANK_AMONG.finditer(sentence)):
-            noun, owner = rank_details(sentence, m)
+            noun, owner = ranked_among(sentence) or rank_details(sentence, m)
             value = ordinal_value(m.group("ord"))
             add(Mention(m.start("ord"), m.end(), value, "rank", "rank", noun, owner, "ranked"))
     if "dozen" in words:
@@ -1231,27 +1243,6 @@ def period_for(
 # --- metrics ---------------------------------------------------------------------------------
 
 
-def entry_matches(entry: dict[str, Any], context: str, exclusions: str) -> bool:
-    """Whether a catalog entry accepts a context; exclusions are tested on the wider text."""
-    return (
-        all(rx.search(context) for rx in entry["all"])
-        and (not entry["any"] or any(rx.search(context) for rx in entry["any"]))
-        and not any(rx.search(exclusions) for rx in entry["none"])
-    )
-
-
-def amount_metric(
-    catalog: Catalog, unit: str, contexts: Sequence[str], exclusions: str
-) -> str | None:
-    """The first catalog entry of the unit that accepts one of the contexts, nearest first."""
-    entries = catalog.amounts_of(unit)
-    for context in contexts:
-        for entry in entries:
-            if entry_matches(entry, context, exclusions):
-                return str(entry["key"])
-    return None
-
-
 def unit_family(unit: str) -> str:
     """Units that are compared as one: people and counts."""
     return "people" if unit in ("people", "count") else unit
@@ -1259,7 +1250,7 @@ def unit_family(unit: str) -> str:
 
 def rank_metric(catalog: Catalog, mention: Mention) -> str | None:
     """The catalog rank a superlative states, when its owner and noun are known."""
-    if mention.superlative not in ("largest", "biggest", "leading", "top"):
+    if mention.superlative not in ("largest", "biggest", "leading", "top", "ranked"):
         return None
     for entry in catalog.ranks:
         if entry["owner"] == mention.owner and entry["noun"].search(mention.rank_noun):
@@ -1286,6 +1277,45 @@ def derived_key(mention: Mention, before: str, after: str, is_change: bool) -> s
         words = content_words(before)[-4:] + words
     family = "change" if is_change else mention.unit
     return f"{family}:{'_'.join(words) or 'unlabelled'}"
+
+
+def nation_owned(before: str) -> bool:
+    """Whether the possessive just before a figure is a nation's, not a company's whose name
+    ends in one."""
+    owner = NATION_OWNER_BEFORE.search(before)
+    if owner is None:
+        return False
+    name = owner.group("name")
+    return name is None or name[0].islower() or name.lower() in STOPWORDS
+
+
+def series_of(
+    found: facets.Facets | None,
+    metrics: Sequence[str | None],
+    facts: Sequence[Fact],
+    mention: Mention,
+    before: str,
+) -> str | None:
+    """The key of a figure's series: its facets when they say enough; else the series of the
+    figure before it in the sentence when this one is compared with it ('1,142 students,
+    down from 3,960') or names its measure alone ('..., and the stock of that investment')."""
+    earlier = [
+        (metric, fact)
+        for metric, fact in zip(metrics, facts, strict=True)
+        if metric and unit_family(fact.unit) == unit_family(mention.unit)
+    ]
+    if NAMED_OWNER_BEFORE.search(before) and not nation_owned(before):
+        return None  # 'Zinus USA's $108 million investment': one company's, not a series
+    if ITEM_IN_PARENTHESES_BEFORE.search(before):
+        return None  # 'machinery ($6.1 billion)': a part the vocabulary does not name
+    if found is not None and facets.specific(found):
+        return found.key
+    if not earlier:
+        return None
+    metric, _ = earlier[-1]
+    if found is not None:
+        return facets.inherit(found, metric)
+    return metric if COMPARED_BEFORE.search(before) else None
 
 
 def extract_document(
@@ -1392,12 +1422,21 @@ def continues_in_time(sentence: str) -> bool:
     )
 
 
-def before_context(text: str, start: int, floor: int) -> str:
-    """The words that lead up to a quantity, back to the start of its clause."""
+def clause_before(text: str, start: int, floor: int) -> str:
+    """The words before a quantity back to the mark that opens its clause."""
     head = PARENTHETICAL.sub("", text[floor:start])
     cut = max(head.rfind(","), head.rfind(";"), head.rfind(":"))
-    head = head[cut + 1 :]
-    joined = head.rfind(" and ")
+    return head[cut + 1 :]
+
+
+def before_context(text: str, start: int, floor: int) -> str:
+    """The words that lead up to a quantity, back to the start of its clause or to an 'and'
+    just before it ('goods trade and nearly $35 billion')."""
+    head = clause_before(text, start, floor)
+    joined = max(head.rfind(" and "), 0)
+    while joined and FIXED_AND.match(head, joined - FIXED_AND_BACK):
+        joined = max(head.rfind(" and ", 0, joined), 0)
+    joined = joined or -1
     if joined >= 0 and len(head[joined + 5 :].split()) <= AND_TAIL_WORDS:
         return head[joined + 5 :]
     return head
@@ -1472,23 +1511,38 @@ def sentence_facts(
         prefix = PARENTHETICAL.sub("", text[clause_start:first_in_clause])
         local = PARENTHETICAL.sub("", f"{before}{text[mention.start : mention.end]}{after}")
         contexts = [local, f"{prefix} {local}"]
+        clause = clause_before(text, mention.start, previous_end) + local[len(before) :]
+        topic = ""
         if carry.topic and not TRADE_TOPIC.search(text):
             contexts = [*contexts, *(f"{c} {carry.topic}" for c in contexts)]
+            topic = carry.topic
         metric: str | None
         if mention.kind == "rank":
             mention = mentions[index] = resolve_owner(text, mention, mentions[:index])
             metric = rank_metric(catalog, mention)
         elif is_change or mention.kind == "multiple":
             levels = [m for m, c in zip(metrics, changes, strict=True) if m and not c]
-            base = levels[-1] if levels else amount_metric(catalog, "usd", contexts, contexts[1])
-            suffix = (
-                "_growth_multiple"
+            statistic = (
+                "multiple"
                 if mention.kind == "multiple"
-                else ("_change_pct" if mention.unit == "percent" else "_change_usd")
+                else ("change_pct" if mention.unit == "percent" else "change_usd")
             )
-            metric = f"{base}{suffix}" if base else None
+            measured = facets.read_facets(
+                "usd", "level", contexts, clause, topic, wider=[*contexts, text]
+            )
+            if not levels and measured and facets.specific(measured):
+                levels = [measured.key]
+            metric = facets.with_statistic(levels[-1], statistic) if levels else None
         else:
-            metric = amount_metric(catalog, mention.unit, contexts, contexts[1])
+            statistic = "share" if mention.unit == "percent" else "level"
+            near = contexts
+            if mention.kind == "count":
+                window = NOUN_WINDOW.match(after)
+                near = [window.group() if window else "", clause_before(text, mention.start, 0)]
+            measured = facets.read_facets(
+                mention.unit, statistic, near, clause, topic, wider=[*contexts, text]
+            )
+            metric = series_of(measured, metrics, facts, mention, before)
         implied = carried if mention.kind not in ("rank", "duration", "anniversary") else None
         period = period_for(mention, text, periods, year, is_change, implied, latest)
         key = metric or derived_key(mention, before, after, is_change)
@@ -1507,6 +1561,7 @@ def sentence_facts(
                 metric=metric,
                 key=key,
                 scope=scope,
+                **facets.fields(metric, mention.kind == "rank"),
             )
         )
         metrics.append(metric)

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from . import diff
+from . import diff, facets
 from .records import Comparison, Fact, FactChange, ProcessedDocument, Rewording, Timeline
 
 YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
@@ -207,6 +207,9 @@ def fact_label(key: str, labels: Mapping[str, str]) -> str:
     else the key's own words."""
     if key in labels:
         return labels[key]
+    faceted = facets.label(key)
+    if faceted:
+        return faceted
     for suffix, wording in DERIVED_LABELS:
         base = key.removesuffix(suffix)
         if base != key and base in labels:

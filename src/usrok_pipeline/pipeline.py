@@ -35,8 +35,14 @@ from .records import (
 from .render import Overview, Report
 
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
-RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml")
-EXTRACTION_FILES = ("data/metrics.yaml", "data/periods.yaml", "extract.py")
+RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml", "data/facets.yaml")
+EXTRACTION_FILES = (
+    "data/metrics.yaml",
+    "data/periods.yaml",
+    "data/facets.yaml",
+    "extract.py",
+    "facets.py",
+)
 COMPARISON_FILES = ("diff.py", "link.py")
 BATCH_SIZE = 500
 BATCHES_PER_WORKER = 4

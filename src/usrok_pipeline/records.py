@@ -162,6 +162,13 @@ class Fact(Record):
     metric: str | None
     key: str
     scope: str
+    # What the figure measures, when its words say (data/facets.yaml): the parts of a
+    # faceted key, or 'rank' alone for a rank; empty when unknown.
+    measure: str = ""
+    object: str = ""
+    direction: str = ""
+    statistic: str = ""
+    aggregation: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The fact as the fields of `facts.jsonl`, integers kept integral."""

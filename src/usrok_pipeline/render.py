@@ -78,6 +78,11 @@ CSV_FIELDS = (
     "metric",
     "key",
     "scope",
+    "measure",
+    "object",
+    "direction",
+    "statistic",
+    "aggregation",
     "sentence",
 )
 WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
