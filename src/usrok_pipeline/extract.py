@@ -271,7 +271,7 @@ AGO_AFTER_MENTION = re.compile(r"\s+ago\b", re.I)
 # "Today marks five years since ...", "Three years after the agreement took effect, ...": time
 # elapsed up to the release.
 ELAPSED_AFTER_MENTION = re.compile(r"\s+since\b", re.I)
-OPENING_ELAPSED = re.compile(r"^\s*(?:Today\s+marks\s+)?$|^$", re.I)
+OPENING_ELAPSED = re.compile(r"^\s*(?:Today\s+marks\s+)?$", re.I)
 SINCE = re.compile(r"\bsince\b", re.I)
 # Sentences that may count years from an event: 'two years ago', 'the 70th anniversary'.
 ANCHOR_HINT = re.compile(r"\bago\b|\banniversary\b", re.I)

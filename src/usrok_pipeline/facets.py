@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 
 UNIT_FAMILIES = {"usd": "money", "people": "count", "count": "count", "years": "years"}
-FLOW_MEASURES = frozenset({"exports", "imports", "trade", "deficit", "surplus"})
 PEOPLE_MEASURES = frozenset({"students", "troops", "jobs", "visitors", "residents"})
 DIRECTION_LABELS = {"us_to_rok": "U.S. to the ROK", "rok_to_us": "ROK to the U.S."}
 # How a measure's label takes its object's: 'Trade in goods', 'Funding for health'.
@@ -297,21 +296,22 @@ def specific(found: Facets) -> bool:
 
 
 def with_statistic(key: str, statistic: str) -> str:
-    """The key of the same measure as another statistic: a change of a level."""
-    parts = key.split(".")
-    if len(parts) != len(Facets.__dataclass_fields__):
-        return f"{key}_{statistic}"
-    parts[3] = statistic
-    return ".".join(parts)
+    """The key of the same measure as another statistic: a change of a level (of a rank,
+    the rank's key with a suffix that link.fact_label names)."""
+    found = parse_key(key)
+    if found is None:
+        return f"{key}_{'growth_multiple' if statistic == 'multiple' else statistic}"
+    return replace(found, statistic=statistic).key
 
 
 def label(key: str) -> str | None:
-    """A reader's name for a faceted key ('Trade in goods and services, two-way'), or None
+    """A reader's name for a faceted key ('Trade in goods and services (two-way)'), or None
     for a key that is not one."""
-    parts = key.split(".")
-    if len(parts) != len(Facets.__dataclass_fields__):
+    found = parse_key(key)
+    if found is None:
         return None
-    measure, what, way, statistic, aggregation = parts
+    measure, what, way = found.measure, found.object, found.direction
+    statistic, aggregation = found.statistic, found.aggregation
     names = vocabulary().labels
     if measure == "age":
         return f"Age of {names.get(what, 'the relationship')}"
