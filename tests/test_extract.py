@@ -39,6 +39,7 @@ def brief(fact: Fact) -> tuple[Any, ...]:
         ),
         ("- First item. Second.\n- Third item", ["First item.", "Second.", "Third item"]),
         ("“A quote.” He said so.", ["“A quote.”", "He said so."]),
+        ("Ten firms came.[3] They stayed.", ["Ten firms came.[3]", "They stayed."]),
     ],
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:
@@ -251,9 +252,9 @@ def test_metrics(text: str, metrics: list[str | None]) -> None:
 
 
 def test_unlisted_fact_links_by_its_wording() -> None:
-    first = facts_of("The ROK donated supplies, including 2.5 million protective masks, and tests.")
-    second = facts_of("The ROK donated essential supplies, including 2.5 million protective masks.")
-    other = facts_of("The ROK bought 2.5 million doses of vaccine.")
+    first = facts_of("The ROK donated equipment, including 40 fire engines, and tools.")
+    second = facts_of("The ROK donated heavy equipment, including 40 fire engines.")
+    other = facts_of("The ROK bought 40 tractors.")
     assert first[0].metric is None
     assert first[0].key == second[0].key != other[0].key
 

@@ -86,9 +86,26 @@ def test_different_measures_stay_apart(first: str, second: str) -> None:
     assert one != other
 
 
+def test_donated_supplies_are_series_of_what_was_given() -> None:
+    assert metrics(
+        "Korea sent the United States 900,000 masks and 40,000 test kits during the outbreak."
+    ) == ["supplies.masks.rok_to_us.level.all", "supplies.tests.rok_to_us.level.all"]
+
+
+def test_a_rank_by_verb_is_ranked_among_what_follows_among() -> None:
+    assert metrics("Among U.S. goods trading partners, Korea ranks fifth.") == [
+        "rok_rank_as_us_goods_trading_partner"
+    ]
+    assert metrics(
+        "Some 40,000 Korean students came to the United States, which kept Korea fourth among "
+        "places of origin."
+    ) == ["students.all.rok_to_us.level.all", "rok_rank_as_source_of_students_in_us"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "Bilateral steel trade was $9 billion in 2019.",  # a product the vocabulary lacks
         "The ROK sent 300,000 troops to the region.",  # not to the United States
         "Acme Corp’s $40 million plant opened in Ohio.",  # one company's investment
         "Top exports were: machinery ($6 billion) and aircraft ($5 billion).",  # unnamed parts

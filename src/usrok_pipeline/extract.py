@@ -16,7 +16,10 @@ from .records import Fact, NormalizedDocument
 
 # --- sentences -------------------------------------------------------------------------------
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?P<close>[\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9$])")
+# A sentence ends at its mark, with the quotes, brackets and footnote markers ("[2]") after it.
+SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?])(?P<close>(?:[\"”’)\]]|\[\d{1,3}\])*)\s+(?=[\"“‘(\[]?[A-Z0-9$])"
+)
 ABBREVIATION_END = re.compile(
     r"(?:\b(?:U\.S|U\.K|U\.N|R\.O\.K|D\.P\.R\.K|D\.C|U\.S\.A|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|Nos|Co|Corp"
     r"|Inc|Ltd|Gen|Sen|Rep|Gov|Amb|Adm|Lt|Col|Sgt|Prof|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec"
@@ -802,7 +805,9 @@ def ranked_among(sentence: str) -> tuple[str, str | None] | None:
     phrase = among.group("noun")
     owner = POSSESSOR_AMONG.match(phrase)
     if owner is None:
-        return phrase.lower().strip(), None
+        # 'third among places of origin' of students 'in the United States', said elsewhere.
+        host = OWNER_AFTER.search(sentence)
+        return phrase.lower().strip(), ("us" if host.group("us") else "rok") if host else None
     noun = phrase[owner.end() :].lower().strip()
     return noun, "us" if owner.group("us") else "rok"
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 UNIT_FAMILIES = {"usd": "money", "people": "count", "count": "count", "years": "years"}
-PEOPLE_MEASURES = frozenset({"students", "troops", "jobs", "visitors", "residents"})
+PEOPLE_MEASURES = frozenset({"students", "troops", "jobs", "visitors", "residents", "supplies"})
 DIRECTION_LABELS = {"us_to_rok": "U.S. to the ROK", "rok_to_us": "ROK to the U.S."}
 # How a measure's label takes its object's: 'Trade in goods', 'Funding for health'.
 OBJECT_LINKS = {"exports": "of", "aid": "for", "participants": "of", "jobs": ""}
@@ -55,6 +55,8 @@ class Vocabulary:
     needs_object: frozenset[str]
     two_way: re.Pattern[str]
     between: re.Pattern[str]
+    product: re.Pattern[str]
+    generic: frozenset[str]
     us: str
     rok: str
 
@@ -113,6 +115,8 @@ def vocabulary() -> Vocabulary:
         needs_object=frozenset(raw["needs_object"]),
         two_way=re.compile(raw["two_way"], re.I),
         between=re.compile(raw["between"], re.I),
+        product=re.compile(raw["product"], re.I),
+        generic=frozenset(raw["generic"]),
         us=raw["nations"]["us"],
         rok=raw["nations"]["rok"],
     )
@@ -233,6 +237,9 @@ def read_facets(
     # A count's object is named with its noun ('3,600 Fulbrighters'); a sum's in its clause.
     places = [*near, clause] if family == "count" else [*near[:1], *wider, topic]
     what = first(vocab.objects_of.get(measure.name, ()), places)
+    product = vocab.product.search(clause) if what is None else None
+    if product and product.group("word").lower() not in vocab.generic:
+        return None  # 'semiconductor trade': a product the vocabulary does not name
     aggregation = first(vocab.aggregations, wider)
     default = vocab.defaults.get(f"{measure.name}.{what.name}" if what else "") or (
         vocab.defaults.get(measure.name)
