@@ -86,6 +86,14 @@ def test_different_measures_stay_apart(first: str, second: str) -> None:
     assert one != other
 
 
+def test_a_sum_counted_since_a_time_is_cumulative_wherever_the_sentence_says_so() -> None:
+    (since,) = metrics(
+        "Since March 2019, Korean firms have announced $30 billion of U.S. investment."
+    )
+    (once,) = metrics("During the visit, Korean firms announced $5 billion of U.S. investment.")
+    assert since.endswith(".cumulative") and once.endswith(".announced")  # type: ignore[union-attr]
+
+
 def test_donated_supplies_are_series_of_what_was_given() -> None:
     assert metrics(
         "Korea sent the United States 900,000 masks and 40,000 test kits during the outbreak."

@@ -240,7 +240,10 @@ def read_facets(
     product = vocab.product.search(clause) if what is None else None
     if product and product.group("word").lower() not in vocab.generic:
         return None  # 'semiconductor trade': a product the vocabulary does not name
-    aggregation = first(vocab.aggregations, wider)
+    # A sum counted since a time says so anywhere in the sentence ('Since January 2021,
+    # companies have announced ...' is cumulative); the other aggregations, nearest first.
+    whole = [" ".join(dict.fromkeys(wider))]
+    aggregation = first(vocab.aggregations[:1], whole) or first(vocab.aggregations, wider)
     default = vocab.defaults.get(f"{measure.name}.{what.name}" if what else "") or (
         vocab.defaults.get(measure.name)
     )
