@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ ABBREVIATION_END = re.compile(
 )
 LIST_MARK = re.compile(r"^- ")
 MAX_SENTENCE_CHARS = 1500
+# No release states more than a few hundred figures, nor a sentence more than a few dozen:
+# a file of nothing but numbers stops here instead of costing a minute per megabyte.
+MAX_FACTS_PER_SENTENCE = 50
+MAX_FACTS_PER_RELEASE = 2000
+MAX_VALUE = 1e16  # ten thousand trillion: past any sum, count or rank a release can state
 
 # --- numbers ---------------------------------------------------------------------------------
 
@@ -889,6 +895,12 @@ def superlative_mention(sentence: str, match: re.Match[str]) -> Mention | None:
     return Mention(match.start(), match.end(), 1, "rank", "rank", noun, owner, sup)
 
 
+def readable(value: float) -> bool:
+    """Whether a value can be a figure: finite and within MAX_VALUE ('$' and 400 nines is
+    not a quantity, and no JSON has infinity)."""
+    return math.isfinite(value) and abs(value) <= MAX_VALUE
+
+
 def letter_words(lower: str) -> set[str]:
     """The runs of the letters a to z in a lower-cased text, through a byte table: matching
     them with a regex made half the time of finding the mentions of a sentence."""
@@ -907,7 +919,7 @@ def find_mentions(sentence: str) -> list[Mention]:
         return all(end <= s or start >= e for s, e in taken)
 
     def add(mention: Mention | None) -> None:
-        if mention and free(mention.start, mention.end):
+        if mention and free(mention.start, mention.end) and readable(mention.value):
             found.append(mention)
             taken.append((mention.start, mention.end))
 
@@ -1344,9 +1356,11 @@ def extract_document(
                 inherited = Carry()
             carry = inherited
         facts.extend(sentence_facts(document.name, sentence, periods, catalog, year, carry, latest))
+        if len(facts) >= MAX_FACTS_PER_RELEASE:
+            break
         carry = carry.after(sentence.text, periods, year)
         previous = sentence
-    return tuple(facts)
+    return tuple(facts[:MAX_FACTS_PER_RELEASE])
 
 
 def latest_year(read: Sequence[tuple[Sentence, Sequence[Period]]], year: int | None) -> int | None:
@@ -1475,7 +1489,7 @@ def sentence_facts(
 ) -> list[Fact]:
     """The facts of one sentence; LATEST is the last year the release states figures for."""
     text = sentence.text
-    mentions = find_mentions(text)
+    mentions = find_mentions(text)[:MAX_FACTS_PER_SENTENCE]
     if not mentions:
         return []
     facts: list[Fact] = []

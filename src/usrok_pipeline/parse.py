@@ -29,6 +29,10 @@ TITLE_LINES = 6
 SENTENCE_END = re.compile(r"[.!?:;”\"’]$")
 NOT_A_TITLE_START = re.compile(r"^[“\"‘'\-–—•*]")
 DATE_KEYS = ("date", "published_time", "published", "publication_date")
+MAX_FRONT_MATTER_CHARS = 64_000
+MAX_FRONT_MATTER_DEPTH = 16
+# Only these are read: a list or mapping value names no title, date or source.
+FRONT_MATTER_SCALARS = (str, int, float, bool, dt.date)
 URL_KEYS = ("source_url", "url", "canonical_url", "source")
 
 
@@ -42,16 +46,33 @@ def split_front_matter(
     match = FRONT_MATTER.match(text)
     if not match:
         return ParsedDocument(name, sha256, {}, text, encoding)
-    try:
-        loaded = yaml.safe_load(match.group("yaml"))
-    except yaml.YAMLError:
-        loaded = None
-    fields = (
-        {str(k): str(v) for k, v in loaded.items() if v is not None}
-        if isinstance(loaded, dict)
-        else {}
-    )
+    fields = front_matter_fields(match.group("yaml"))
     return ParsedDocument(name, sha256, fields, text[match.end() :], encoding)
+
+
+def front_matter_fields(source: str) -> dict[str, str]:
+    """The scalar fields of front matter, read within bounds: no more than
+    MAX_FRONT_MATTER_CHARS, nested no deeper than MAX_FRONT_MATTER_DEPTH, and no aliases
+    (a few hundred bytes of them expand to gigabytes); anything else reads as no fields."""
+    if len(source) > MAX_FRONT_MATTER_CHARS:
+        return {}
+    try:
+        depth = 0
+        for event in yaml.parse(source, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                return {}
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_FRONT_MATTER_DEPTH:
+                    return {}
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        loaded = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {str(k): str(v) for k, v in loaded.items() if isinstance(v, FRONT_MATTER_SCALARS)}
 
 
 def iso_date(match: re.Match[str]) -> str | None:

@@ -282,10 +282,15 @@ def fact_order(fact: Fact) -> tuple[str, int, int, str]:
     return (fact.document, fact.start, fact.sentence.find(fact.mention), fact.mention)
 
 
+def fact_line(fact: Fact) -> str:
+    """A fact as one line of facts.jsonl, keys sorted; strict JSON (no NaN or infinity)."""
+    return json.dumps(fact.as_json(), sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def facts_jsonl(documents: Sequence[ProcessedDocument]) -> Iterator[str]:
-    """One JSON object per fact, in document and offset order, keys sorted: line by line."""
+    """One JSON object per fact, in document and offset order: line by line."""
     for fact in sorted((fact for p in documents for fact in p.facts), key=fact_order):
-        yield json.dumps(fact.as_json(), sort_keys=True, ensure_ascii=False) + "\n"
+        yield fact_line(fact)
 
 
 def csv_rows(facts: Iterable[Fact], header: bool = False) -> str:
@@ -302,7 +307,7 @@ def csv_rows(facts: Iterable[Fact], header: bool = False) -> str:
 def json_item(record: object) -> str:
     """A record as one line of a list of changes.json, keys sorted: compact, as the file lists
     every statement and indenting it took the slow pure-Python encoder."""
-    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
+    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 def listed(lines: str) -> str:
@@ -495,9 +500,7 @@ def release_section(processed: ProcessedDocument, rows: Macros) -> ReleaseSectio
         facts=len(facts),
         row_html=str(rows.html.release_row(processed)),
         row_md=str(rows.md.release_row(processed)),
-        jsonl="".join(
-            json.dumps(fact.as_json(), sort_keys=True, ensure_ascii=False) + "\n" for fact in facts
-        ),
+        jsonl="".join(map(fact_line, facts)),
         csv=csv_rows(facts),
     )
 

@@ -321,7 +321,7 @@ def candidate_digest(candidate: str) -> str:
 
 def encode(record: Any) -> str:
     """A record as canonical JSON."""
-    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False)
+    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 def decode_cleaned(payload: str) -> CleanedDocument:
@@ -339,7 +339,7 @@ def decode_cleaned(payload: str) -> CleanedDocument:
 
 def encode_processed(processed: ProcessedDocument) -> str:
     """A processed document as canonical JSON."""
-    return json.dumps(plain(processed), sort_keys=True, ensure_ascii=False)
+    return json.dumps(plain(processed), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 def decode_processed(payload: str) -> ProcessedDocument:
