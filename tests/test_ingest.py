@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 import pytest
@@ -63,4 +64,16 @@ def test_scan_reads_releases_only(tmp_path: Path) -> None:
     found, rejected = scan(tmp_path)
     assert [s.name for s in found] == ["C.TXT", "a.txt", "b.md"]
     assert found[1].sha256 == sha256_of(b"a")
-    assert rejected == []
+    assert [(r.name, r.reason) for r in rejected] == [
+        ("folder.txt", "a folder, not a file"),
+        ("link.txt", "a symbolic link, which is never followed"),
+    ]
+
+
+def test_a_pipe_named_like_a_release_is_named_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    found, rejected = scan(tmp_path)
+    assert found == []
+    assert [(r.name, r.reason) for r in rejected] == [
+        ("pipe.txt", "not a regular file (a pipe, socket or device)")
+    ]

@@ -48,17 +48,31 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def release_paths(folder: Path) -> list[Path]:
-    """The release files directly inside a folder, in name order; links are not followed.
+def release_paths(folder: Path) -> tuple[list[Path], list[Rejected]]:
+    """The release files directly inside a folder, in name order, and the entries named
+    like releases that are no regular file (links are not followed), each with the reason.
     Listed with scandir, which knows each entry's type without a stat call, and sorted by
     name before paths are made (sorting 10,000 paths took a tenth of a second)."""
+    names: list[str] = []
+    rejected: list[Rejected] = []
     with os.scandir(folder) as entries:
-        names = sorted(
-            entry.name
-            for entry in entries
-            if is_release_name(entry.name) and entry.is_file(follow_symlinks=False)
-        )
-    return [folder / name for name in names]
+        for entry in entries:
+            if not is_release_name(entry.name):
+                continue
+            if entry.is_file(follow_symlinks=False):
+                names.append(entry.name)
+            else:
+                rejected.append(Rejected(entry.name, not_a_file(entry)))
+    return [folder / name for name in sorted(names)], sorted(rejected, key=lambda r: r.name)
+
+
+def not_a_file(entry: os.DirEntry[str]) -> str:
+    """Why an entry named like a release is not read."""
+    if entry.is_symlink():
+        return "a symbolic link, which is never followed"
+    if entry.is_dir(follow_symlinks=False):
+        return "a folder, not a file"
+    return "not a regular file (a pipe, socket or device)"
 
 
 def is_release_name(name: str) -> bool:
@@ -139,8 +153,11 @@ def read_unread(
 def scan(
     folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, seen: Mapping[str, FileSeen] | None = None
 ) -> tuple[list[SourceFile], list[Rejected]]:
-    """Read every release in a folder, but those that look as they were SEEN."""
-    return read_sources(release_paths(folder), max_bytes, seen)
+    """Read every release in a folder, but those that look as they were SEEN; the entries
+    named like releases that are no file come back rejected."""
+    paths, not_files = release_paths(folder)
+    sources, unreadable = read_sources(paths, max_bytes, seen)
+    return sources, [*not_files, *unreadable]
 
 
 def decode(source: SourceFile) -> tuple[str, str]:
