@@ -44,6 +44,8 @@ def test_file_overrides_defaults(tmp_path: Path) -> None:
             r"\[limits\] max_file_bytes: Input should be greater than 0",
         ),
         ("[run]\nworkers = -2\n", r"\[run\] workers: Input should be greater than or equal to 0"),
+        ("[run]\nworkers = 1000000\n", r"\[run\] workers: Input should be less than or equal to"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "not valid TOML: nested too deeply"),
         (
             "[store]\nurl = 'mysql://db/usrok'\n",
             r"\[store\] url: Value error, not a store URL: use one of sqlite, postgresql",
@@ -55,6 +57,38 @@ def test_bad_files_are_named_with_key_and_reason(tmp_path: Path, text: str, reas
     path.write_text(text)
     with pytest.raises(ConfigError, match=rf"^{path}: {reason}"):
         read_config(path)
+
+
+def test_a_pipe_for_a_config_file_is_refused_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "usrok.toml"
+    os.mkfifo(path)
+    with pytest.raises(ConfigError, match=rf"^{path}: not a regular file$"):
+        read_config(path)
+
+
+def test_a_state_store_that_is_no_database_stops_the_run_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "a.txt").write_text("Trade reached $5 billion in 2019.\n")
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "state.db").write_text("these bytes are no SQLite database\n")
+    usrok = Path(sys.executable).with_name("usrok")
+    result = subprocess.run(
+        [
+            str(usrok),
+            "run",
+            "--seeds",
+            str(tmp_path / "seeds"),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: cannot open the state store")
 
 
 def test_bad_config_stops_the_command_with_one_message(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import click
 
 from . import config, pipeline, render
 from .ingest import read_sources
-from .store import RunLocked, StoreError, check_server
+from .store import RunLocked, StoreError, check_store
 
 FORMATS = ("jsonl", "table")
 
@@ -44,7 +44,7 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
         where = "" if seeds else f"{settings.config_file}: [paths] seeds: "
         raise click.ClickException(f"{where}no seeds folder at {settings.seeds}")
     try:
-        check_server(settings.database)  # before Prefect starts, and without a traceback
+        check_store(settings.database)  # before Prefect starts, and without a traceback
     except StoreError as error:
         raise click.ClickException(str(error)) from error
     config.apply_prefect_environment(settings)

@@ -27,6 +27,7 @@ DATABASE_VARIABLE = "USROK_DATABASE_URL"
 CLUSTER_VARIABLE = "USROK_DASK_ADDRESS"
 EPHEMERAL_SERVER_STARTUP_SECONDS = "120"
 STORE_BACKENDS = ("sqlite", "postgresql")
+MAX_WORKERS = 4 * (os.cpu_count() or 1)
 
 
 class ConfigError(ValueError):
@@ -82,7 +83,8 @@ class RunConfig(BaseModel):
     """[run]: how a run spreads its work."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    workers: int = Field(default=0, ge=0)
+    # More processes than a few per core only wait on each other, and each costs memory.
+    workers: int = Field(default=0, ge=0, le=MAX_WORKERS)
     cluster: str = ""
 
 
@@ -158,8 +160,12 @@ def read_config(path: Path) -> FileConfig:
     """The config file over the defaults; a missing file means the defaults."""
     if not path.exists():
         return FileConfig()
+    if not path.is_file():
+        raise ConfigError(f"{path}: not a regular file")  # a pipe would block the read
     try:
         loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+    except RecursionError as error:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from error
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
     try:

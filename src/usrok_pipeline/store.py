@@ -40,7 +40,13 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from .records import (
     Block,
@@ -69,7 +75,8 @@ from .records import (
 LOCK_FILE = "run.lock"
 FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
-OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError)
+# DatabaseError: an SQLite URL that names a file that is no database.
+OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError, DatabaseError)
 INSERT_CHUNK = 1000
 ENGINES_KEPT = 4
 ENGINES: dict[tuple[int, str, tuple[int, int] | None], Engine] = {}
@@ -523,10 +530,15 @@ def dialect_insert(db: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-def check_server(url: str) -> None:
-    """Connect once to a database server named by the URL (an SQLite file needs no check)."""
+def check_store(url: str) -> None:
+    """Connect once to the state store of the URL, so that a command stops before Prefect
+    starts when it cannot be used: a server down, or an SQLite file that is no database (an
+    SQLite file not there yet is made on first use)."""
     try:
-        if make_url(url).get_backend_name() == "sqlite":
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not (
+            parsed.database and Path(parsed.database).is_file()
+        ):
             return
         engine = make_engine(url)
         try:
