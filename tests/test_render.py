@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,53 @@ def test_release_text_is_escaped() -> None:
         assert 'href="javascript:' not in page, name
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["index.html"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages["documents/a.html"]
+
+
+MARKDOWN_PAYLOADS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(2)>",
+    "[click](javascript:alert(3))",
+    "<javascript:alert(4)>",
+    "**bold** and `code` and ~~gone~~",
+)
+
+
+def test_markdown_twins_carry_no_markup_of_the_release() -> None:
+    body = " ".join(MARKDOWN_PAYLOADS)
+    hostile = (
+        f"---\ntitle: '{MARKDOWN_PAYLOADS[0]} {MARKDOWN_PAYLOADS[2]}'\n"
+        "source_url: 'javascript:alert(5)'\n---\n"
+        f"Trade with Korea {body} totaled $5 billion in 2019.\n"
+    )
+    twin = hostile.replace("$5 billion", "$6 billion")
+    sources = [
+        SourceFile(n, sha256_of(t.encode()), t.encode())
+        for n, t in (("a`b.md", hostile), ("b.md", twin))
+    ]
+    processed, _ = pipeline.process(sources)
+    files = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)
+    pages = {name: text for name, text in files.items() if name.endswith(".md")}
+    assert {"index.md", "documents/a-b.md", "documents/b.md"} <= set(pages), set(pages)
+    for name, page in pages.items():
+        for raw in ("<script>", "<img", "<javascript:", "**bold**", "`code`"):
+            assert raw not in page, (name, raw)
+        assert not re.search(r"(?<!\\)\]\(javascript:", page), name
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["documents/b.md"]
+    assert "\\[click\\](javascript:alert(3))" in pages["documents/b.md"]
+    assert "``a`b.md``" in pages["documents/a-b.md"]
+
+
+@pytest.mark.parametrize(
+    ("name", "span"),
+    [
+        ("plain.txt", "`plain.txt`"),
+        ("a`b.txt", "``a`b.txt``"),
+        ("`x`", "`` `x` ``"),
+        ("a\nb", "`a\\nb`"),
+    ],
+)
+def test_a_file_name_is_one_code_span(name: str, span: str) -> None:
+    assert render.markdown_code(name) == span
 
 
 def test_exports() -> None:

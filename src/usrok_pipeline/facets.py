@@ -16,7 +16,7 @@ UNIT_FAMILIES = {"usd": "money", "people": "count", "count": "count", "years": "
 PEOPLE_MEASURES = frozenset({"students", "troops", "jobs", "visitors", "residents", "supplies"})
 DIRECTION_LABELS = {"us_to_rok": "U.S. to the ROK", "rok_to_us": "ROK to the U.S."}
 # How a measure's label takes its object's: 'Trade in goods', 'Funding for health'.
-OBJECT_LINKS = {"exports": "of", "aid": "for", "participants": "of", "jobs": ""}
+OBJECT_LINKS = {"exports": "of", "aid": "for", "participants": "of", "jobs": "", "supplies": "—"}
 FLOW_LABELS = {"us_to_rok": "U.S. exports to the ROK", "rok_to_us": "U.S. imports from the ROK"}
 STATISTIC_LABELS = {
     "change_pct": "change (%)",

@@ -85,6 +85,9 @@ CSV_FIELDS = (
     "aggregation",
     "sentence",
 )
+# What Markdown reads as markup inside a line (line-start marks never begin a value here).
+MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_\[\]|~#!]")
+BACKTICK_RUN = re.compile(r"`+")
 WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
@@ -196,6 +199,8 @@ def environment(templates: Path) -> Environment:
         web_url=web_url,
         slug=slug,
         md=markdown_cell,
+        mdtext=markdown_text,
+        mdcode=markdown_code,
         movement_text=movement_text,
     )
     env.globals["removal_summary"] = removal_summary
@@ -222,9 +227,24 @@ def slug(text: str) -> str:
     return SLUG_RUN.sub("-", text.lower()).strip("-") or "item"
 
 
+def markdown_text(text: object) -> str:
+    """Text that a Markdown viewer shows as written: no HTML (<script>, <img onerror>), no
+    links, emphasis or code of its own; escaped as the HTML pages escape theirs."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", escaped)
+
+
 def markdown_cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell: escaped, on one line."""
+    return markdown_text(text).replace("\n", " ")
+
+
+def markdown_code(text: object) -> str:
+    """Text as a Markdown code span, fenced by more backticks than it holds, on one line."""
+    value = str(text).replace("\n", "\\n").replace("\r", "\\r")
+    fence = "`" * (max((len(run) for run in BACKTICK_RUN.findall(value)), default=0) + 1)
+    padding = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{padding}{value}{padding}{fence}"
 
 
 def removal_summary(document: ProcessedDocument) -> list[tuple[str, int]]:
