@@ -1452,10 +1452,9 @@ def before_context(text: str, start: int, floor: int) -> str:
     """The words that lead up to a quantity, back to the start of its clause or to an 'and'
     just before it ('goods trade and nearly $35 billion')."""
     head = clause_before(text, start, floor)
-    joined = max(head.rfind(" and "), 0)
-    while joined and FIXED_AND.match(head, joined - FIXED_AND_BACK):
-        joined = max(head.rfind(" and ", 0, joined), 0)
-    joined = joined or -1
+    joined = head.rfind(" and ")
+    while joined >= FIXED_AND_BACK and FIXED_AND.match(head, joined - FIXED_AND_BACK):
+        joined = head.rfind(" and ", 0, joined)
     if joined >= 0 and len(head[joined + 5 :].split()) <= AND_TAIL_WORDS:
         return head[joined + 5 :]
     return head
