@@ -14,7 +14,6 @@ from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .ingest import DEFAULT_MAX_BYTES
-from .store import sqlite_url
 
 SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
 # The templates ship inside the package; Jinja's file loader and the code key read them as
@@ -148,7 +147,7 @@ class Settings:
     @property
     def database(self) -> str:
         """The state store's URL: the one configured, else SQLite in the state folder."""
-        return self.store_url or sqlite_url(self.state_dir / "state.db")
+        return self.store_url or f"sqlite:///{self.state_dir / 'state.db'}"
 
     @property
     def prefect_home(self) -> Path:

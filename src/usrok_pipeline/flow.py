@@ -40,12 +40,11 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from . import events, pipeline, render  # noqa: E402
 from .extract import load_catalog  # noqa: E402
-from .ingest import read_unread, scan  # noqa: E402
+from .ingest import scan  # noqa: E402
 from .records import (  # noqa: E402
     CleanedDocument,
     FactChange,
     FactDelta,
-    FileSeen,
     KeySection,
     NormalizedDocument,
     ProcessedDocument,
@@ -127,16 +126,13 @@ class Extracted:
 )
 def ingest(
     seeds: Path, database: str, max_bytes: int
-) -> tuple[int, list[SourceFile], list[Rejected], Inventory, dict[str, FileSeen]]:
-    """Read the seeds folder, but the files that look as they did when last read, and compare
-    it with the versions stored (recorded at the end); how the files looked comes back too."""
+) -> tuple[int, list[SourceFile], list[Rejected], Inventory]:
+    """Read the seeds folder and compare it with the versions stored (recorded at the end)."""
+    sources, unreadable = scan(seeds, max_bytes)
     with Store.open(database) as store:
-        known = store.latest_versions()
-        seen = store.files_seen(str(seeds))
-        sources, unreadable = scan(seeds, max_bytes, pipeline.vouched(seen, known))
-        inventory = store.inventory(sources, known)
+        inventory = store.inventory(sources, store.latest_versions())
         run_id = store.begin_run(str(seeds))  # last: a try that fails records no run
-    return run_id, sources, unreadable, inventory, seen
+    return run_id, sources, unreadable, inventory
 
 
 class Batch(Generic[T]):
@@ -377,16 +373,11 @@ def clean_all(
     with Store.open(settings.database) as store:
         known = set() if force else store.cleaned_hashes({s.sha256 for s in sources}, rules)
     todo = [s for s in sources if s.sha256 not in known]
-    # Files left unread by their look are read now, should their cleaning be missing.
-    read, rejected = read_unread(
-        settings.seeds, [s for s in todo if s.data is None], settings.max_file_bytes
-    )
-    todo = [s for s in todo if s.data is not None] + read
     batches = workers.batches(todo)
     done = list(workers.map(parse_and_clean, batches, database=settings.database, rules=rules))
     # Cleaning does not depend on the file name: the same bytes under two names share it.
     fresh = {sha256: c for candidates, _ in done for sha256, c in candidates.items()}
-    rejected += [failure for _, refused in done for failure in refused]
+    rejected = [failure for _, refused in done for failure in refused]
     readable = [(s.name, s.sha256) for s in sources if s.sha256 in known or s.sha256 in fresh]
     return readable, fresh, rejected, len(todo)
 
@@ -681,11 +672,10 @@ def finish(
     sources: list[SourceFile],
     outcome: tuple[str, str, int, int] | None,
     pages: dict[str, str] | None = None,
-    seen: tuple[str, list[FileSeen], list[str]] | None = None,
 ) -> None:
     """Record, in one transaction, how the run ended: the versions it read, the facts now
-    stated, what changed, what the report pages were rendered from and how the files read
-    looked. A run that does not get here leaves no results behind."""
+    stated, what changed and what the report pages were rendered from. A run that does not
+    get here leaves no results behind."""
     with Store.open(database) as store:
         store.finish_run(
             run_id,
@@ -699,7 +689,6 @@ def finish(
             sources,
             outcome,
             pages,
-            seen,
         )
 
 
@@ -826,11 +815,10 @@ def run_by_hand(
 def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSummary:
     """The run itself, under the state lock: a flow run's, or plain calls' (STEPS)."""
     logger = steps.logger()
-    run_id, sources, unreadable, inventory, seen = steps(ingest)(
+    run_id, sources, unreadable, inventory = steps(ingest)(
         settings.seeds, settings.database, settings.max_file_bytes
     )
     stop_here("ingested")
-    looks = (str(settings.seeds), *pipeline.seen_changes(seen, sources))
     logger.info(
         "ingest: %d new, %d changed, %d unchanged, %d removed, %d unreadable",
         len(inventory.new),
@@ -862,7 +850,6 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
             None,
             [],
             (code, str(settings.reports), last.facts, last.recurring),
-            seen=large(looks),
         )
         steps.publish(pipeline.run_record(number, files, len(last.failures), []), [], [], [])
         return summary(
@@ -988,7 +975,6 @@ def process_seeds(settings: config.Settings, force: bool, steps: Steps) -> RunSu
         large([source for source in sources if source.name not in stored]),
         (code, str(settings.reports), facts, recurring),
         large(plan.pages),
-        large(looks),
     )
     stop_here("finished")
     steps.publish(record, deltas, moved, failed)

@@ -18,7 +18,6 @@ from .records import (
     Fact,
     FactChange,
     FactDelta,
-    FileSeen,
     KeySection,
     LastRun,
     NormalizedDocument,
@@ -61,23 +60,6 @@ def batches(items: Sequence[T], workers: int, largest: int = BATCH_SIZE) -> list
     size = largest if not workers else -(-len(items) // (workers * BATCHES_PER_WORKER))
     size = max(1, min(largest, size))
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
-
-
-def vouched(seen: Mapping[str, FileSeen], known: Mapping[str, str]) -> dict[str, FileSeen]:
-    """The looks that may stand for a file's bytes: those taken when its bytes were the
-    latest version stored (KNOWN: hash by name), so that a file left unread is unchanged."""
-    return {name: look for name, look in seen.items() if known.get(name) == look.sha256}
-
-
-def seen_changes(
-    before: Mapping[str, FileSeen], sources: Sequence[SourceFile]
-) -> tuple[list[FileSeen], list[str]]:
-    """How a run's files look now against how they looked BEFORE: the looks to keep that
-    are new or changed, and the names whose look is to be forgotten (files gone or set
-    aside, and files changed too recently for their look to vouch for their bytes)."""
-    now = {source.name: source.seen for source in sources}
-    changed = [look for look in now.values() if look is not None and before.get(look.name) != look]
-    return changed, [name for name in before if now.get(name) is None]
 
 
 def parse_sources(
@@ -179,7 +161,9 @@ def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
     return NormalizedDocument(
         name=doc.name,
         sha256=doc.sha256,
-        metadata=parse.describe(doc.name, doc.front_matter, text, doc.encoding),
+        metadata=parse.describe(
+            doc.name, doc.front_matter, text, doc.encoding, extract.anchored_year
+        ),
         text=text,
         removed=removals,
     )

@@ -54,26 +54,11 @@ def field_values(kind: type) -> Callable[[Record], tuple[Any, ...]]:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile(Record):
-    """One file found in the seeds folder, as bytes with their hash. DATA is None for a file
-    left unread because it looks as it did when its hash was taken (SEEN); SEEN is None
-    for a file that changed too recently for its look to vouch for its bytes."""
+    """One file found in the seeds folder, as bytes with their hash."""
 
     name: str
     sha256: str
-    data: bytes | None
-    seen: FileSeen | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FileSeen(Record):
-    """How a seeds file looked (size, times and inode) when its bytes had this hash."""
-
-    name: str
-    size: int
-    modified_ns: int
-    changed_ns: int
-    inode: int
-    sha256: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,6 @@ from .records import (
     DiffSpan,
     Fact,
     FactDelta,
-    FileSeen,
     KeySection,
     LastRun,
     Layout,
@@ -268,18 +267,6 @@ SUMMARY_LAYOUTS = Table(
     Column("parts", Text, nullable=False),
     PrimaryKeyConstraint("reports", "file"),
 )
-# How each release file of a seeds folder looked when its bytes were hashed, so that a run
-# does not read again the files that still look so.
-FILES_SEEN = Table(
-    "files_seen",
-    METADATA,
-    Column("seeds", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    *(Column(column, BigInteger, nullable=False) for column in ("size", "modified", "changed")),
-    Column("inode", BigInteger, nullable=False),
-    Column("sha256", Text, nullable=False),
-    PrimaryKeyConstraint("seeds", "name"),
-)
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
     ("runs", "code", "TEXT"),
@@ -293,6 +280,8 @@ COLUMNS_ADDED = (
     ("snapshot", "fingerprint", "TEXT"),
     ("snapshot", "release", "TEXT"),
 )
+# Tables of earlier versions that nothing reads any more; older databases lose them on open.
+TABLES_DROPPED = ("files_seen",)
 
 
 class StoreError(RuntimeError):
@@ -422,11 +411,6 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def sqlite_url(path: Path) -> str:
-    """The URL of an SQLite database file."""
-    return f"sqlite:///{path}"
-
-
 def shown_url(url: str) -> str:
     """A store URL fit for messages and logs: the password hidden."""
     try:
@@ -485,6 +469,7 @@ def process_engine(url: str) -> Engine:
             with engine.begin() as db:
                 METADATA.create_all(db)
                 add_missing_columns(db)
+                drop_old_tables(db)
         except BaseException:
             engine.dispose()
             raise
@@ -550,37 +535,18 @@ def check_store(url: str) -> None:
         raise cannot_open(url, error) from error
 
 
+def drop_old_tables(db: Connection) -> None:
+    """Drop the tables an earlier version kept and this one does not read."""
+    for table in set(TABLES_DROPPED) & set(inspect(db).get_table_names()):
+        db.exec_driver_sql(f"DROP TABLE {table}")
+
+
 def add_missing_columns(db: Connection) -> None:
     """Bring a state store written by an earlier version up to the current tables."""
     inspector = inspect(db)
     for table, column, kind in COLUMNS_ADDED:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             db.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-
-
-def record_files_seen(
-    db: Connection, seeds: str, looks: Sequence[FileSeen], gone: Collection[str]
-) -> None:
-    """Keep the new LOOKS of files of a seeds folder and forget those of the names GONE."""
-    seen = FILES_SEEN.c
-    names = sorted(gone)
-    for start in range(0, len(names), INSERT_CHUNK):
-        chunk = names[start : start + INSERT_CHUNK]
-        db.execute(FILES_SEEN.delete().where(seen.seeds == seeds, seen.name.in_(chunk)))
-    rows = [
-        {
-            "seeds": seeds,
-            "name": look.name,
-            "size": look.size,
-            "modified": look.modified_ns,
-            "changed": look.changed_ns,
-            "inode": look.inode,
-            "sha256": look.sha256,
-        }
-        for look in looks
-    ]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        upsert(db, FILES_SEEN, rows[start : start + INSERT_CHUNK], ["seeds", "name"])
 
 
 def upsert(
@@ -962,14 +928,11 @@ class Store:
         sources: Sequence[SourceFile] = (),
         outcome: tuple[str, str, int, int] | None = None,
         pages: dict[str, str] | None = None,
-        seen: tuple[str, Sequence[FileSeen], Collection[str]] | None = None,
     ) -> None:
         """Record how a run ended: the files it could not use, the facts it changed and, when
         it produced them, the facts now stated (what the next run is compared with: CURRENT
-        names every release, CHANGED those whose facts the snapshot does not hold yet), what
-        the pages of its report were rendered from, and how the files it read looked (SEEN:
-        the seeds folder, the looks that changed and the names whose look is no longer
-        kept)."""
+        names every release, CHANGED those whose facts the snapshot does not hold yet) and what
+        the pages of its report were rendered from."""
         added = sum(1 for d in deltas if d.change == "added")
         code, reports, facts, recurring = outcome or (None, None, None, None)
         # The snapshot, the statements and the run's fact changes hold the same facts: each
@@ -981,8 +944,6 @@ class Store:
             if current is not None:
                 record_sources(db, run_id, sources, inventory.removed)
                 replace_snapshot(db, current, changed, fingerprint, texts)
-            if seen is not None:
-                record_files_seen(db, *seen)
             insert_rows(
                 db,
                 FAILURES,
@@ -1067,18 +1028,6 @@ class Store:
         columns += [KEY_SECTIONS.c[name] for name in names]
         rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
         return {row["key"]: rewordings_of(row) for row in rows}
-
-    def files_seen(self, seeds: str) -> dict[str, FileSeen]:
-        """How the files of a seeds folder looked when their hashes were recorded, by name."""
-        seen = FILES_SEEN.c
-        with self.reading() as db:
-            rows = db.execute(select(FILES_SEEN).where(seen.seeds == seeds))
-            return {
-                row.name: FileSeen(
-                    row.name, row.size, row.modified, row.changed, row.inode, row.sha256
-                )
-                for row in rows
-            }
 
     def summary_layouts(self, reports: str) -> dict[str, Layout]:
         """Where the parts of the summary files of a report folder lay when last written."""
