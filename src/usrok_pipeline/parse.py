@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 import yaml
 
-from .extract import anchored_year
 from .records import Metadata, ParsedDocument
+
+# A year counted from a text, with how it was counted; None when the text tells none.
+YearCounter = Callable[[str], tuple[int, str] | None]
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -139,9 +142,15 @@ def infer_title(text: str, name: str) -> tuple[str, str]:
 
 
 def describe(
-    name: str, fields: dict[str, str], normalized_text: str, encoding: str = "utf-8"
+    name: str,
+    fields: dict[str, str],
+    normalized_text: str,
+    encoding: str = "utf-8",
+    count_year: YearCounter | None = None,
 ) -> Metadata:
-    """Metadata from front matter where given, inferred from the cleaned text otherwise."""
+    """Metadata from front matter where given, inferred from the cleaned text otherwise; a
+    text with no date is dated by COUNT_YEAR when given (a year counted from a dated event
+    the text names, which takes reading its figures: extraction's part, not parsing's)."""
     title = fields.get("title", "").strip()
     title_source = "front matter"
     if not title:
@@ -157,8 +166,8 @@ def describe(
         date, date_source = infer_date(normalized_text)
     if date is None:
         date, date_source = year_in_name(name)
-    if date is None:
-        anchored = anchored_year(normalized_text)
+    if date is None and count_year is not None:
+        anchored = count_year(normalized_text)
         if anchored:
             date, date_source = str(anchored[0]), f"counted: {anchored[1]}"
     source_url = next((fields[k] for k in URL_KEYS if fields.get(k)), None)
