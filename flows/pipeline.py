@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import sys
 
+if __name__ == "__main__":
+    from usrok_pipeline import config
+
+    # Prefect reads its settings when imported: a run from the command line gets the
+    # project's defaults first (importing this module as an entrypoint changes nothing).
+    config.apply_prefect_environment(config.settings())
+
 from usrok_pipeline.flow import run_by_hand, run_pipeline
 
 __all__ = ["run_pipeline"]

@@ -3,7 +3,6 @@ and the state are those of one process doing everything."""
 
 from __future__ import annotations
 
-import contextvars
 import pickle
 import shutil
 from pathlib import Path
@@ -70,25 +69,6 @@ def test_worker_processes_write_what_one_process_writes(
     assert set(pooled.written) == set(files(tmp_path / "pooled"))  # release pages included
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_a_worker_process_keeps_one_api_client() -> None:
-    from prefect.client.orchestration import get_client
-
-    from usrok_pipeline.flow import keep_api_client
-
-    with get_client(sync_client=True) as client:
-        api = str(client.api_url)
-
-    def in_a_worker() -> tuple[object, object, str]:
-        keep_api_client(api)
-        first = get_client(sync_client=True)
-        return first, get_client(sync_client=True), str(first.api_url)
-
-    first, second, used = contextvars.copy_context().run(in_a_worker)
-    assert first is second
-    assert used == api
-
-
 @pytest.mark.parametrize("kind", RECORD_KINDS, ids=lambda kind: kind.__name__)
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
@@ -97,15 +77,3 @@ def test_every_record_comes_back_whole_from_a_pickle(kind: type, data: st.DataOb
     back = pickle.loads(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
     assert type(back) is kind
     assert repr(back) == repr(record)  # not ==, which a NaN figure fails
-
-
-def test_results_cross_processes_pickled_once_and_stay_whole_in_process() -> None:
-    from usrok_pipeline.flow import Packed
-
-    facts = [{"key": "trade", "values": [1.5, 2.5]}]
-    here = Packed(facts)
-    crossed = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(here))))
-    assert crossed.value is None and crossed.data
-    assert crossed.take() == facts
-    assert here.take() is facts
-    assert here.take() is None

@@ -40,11 +40,11 @@ def consistent(folder: Path) -> list[str]:
             problems.append(f"runs: {dict(statuses)}")
         facts = [
             json.dumps(f, sort_keys=True)
-            for (payload,) in db.execute("SELECT facts FROM snapshot")
+            for (payload,) in db.execute("SELECT facts FROM facts")
             for f in json.loads(payload)
         ]
         if len(facts) != len(set(facts)):
-            problems.append("duplicated facts in the snapshot")
+            problems.append("duplicated facts in the facts table")
         versions = db.execute("SELECT COUNT(*), COUNT(DISTINCT name) FROM versions").fetchone()
         if versions[0] != versions[1]:
             problems.append(f"versions: {versions}")
@@ -63,7 +63,7 @@ def test_runs_killed_at_every_stage_lose_and_duplicate_nothing(tmp_path: Path) -
     assert run(baseline, env).wait(timeout=300) == 0
     expected = files(baseline / "reports")
     with sqlite3.connect(baseline / "state" / "state.db") as db:
-        expected_facts = sorted(payload for (payload,) in db.execute("SELECT facts FROM snapshot"))
+        expected_facts = sorted(payload for (payload,) in db.execute("SELECT facts FROM facts"))
 
     problems = []
     for stage in STOP_STAGES:
@@ -78,7 +78,7 @@ def test_runs_killed_at_every_stage_lose_and_duplicate_nothing(tmp_path: Path) -
             problems.append(f"after a kill at {stage!r}: reports differ from an uninterrupted run")
         with sqlite3.connect(folder / "state" / "state.db") as db:
             if (
-                sorted(payload for (payload,) in db.execute("SELECT facts FROM snapshot"))
+                sorted(payload for (payload,) in db.execute("SELECT facts FROM facts"))
                 != expected_facts
             ):
                 problems.append(f"after a kill at {stage!r}: facts differ")

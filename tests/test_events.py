@@ -26,7 +26,8 @@ In 2019, U.S.-ROK trade in goods and services came to $175 billion.
 
 
 def events_of(flow_run_id: str, names: list[str]) -> list[Any]:
-    """The events of these names that a flow run emitted, waiting for the server to store them."""
+    """The events of these names that a flow run emitted, waiting for the server to store one
+    of each."""
     from prefect.client.orchestration import get_client
     from prefect.events.filters import EventFilter, EventNameFilter, EventRelatedFilter
 
@@ -38,7 +39,7 @@ def events_of(flow_run_id: str, names: list[str]) -> list[Any]:
     with get_client(sync_client=True) as client:
         while True:
             found = client.read_events(filter=wanted, limit=50).events
-            if found or time.monotonic() > deadline:
+            if {e.event for e in found} >= set(names) or time.monotonic() > deadline:
                 return found
             time.sleep(1)
 

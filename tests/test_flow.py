@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -180,3 +183,15 @@ def test_flow_parameters_are_described() -> None:
     properties = parameter_schema(run_pipeline).model_dump()["properties"]
     assert set(properties) == {"seeds", "reports", "state_dir", "force"}
     assert all(field.get("description") for field in properties.values())
+
+
+def test_importing_the_flow_leaves_the_environment_as_it_was() -> None:
+    check = (
+        "import os; before = dict(os.environ); import usrok_pipeline.flow; "
+        "print(sorted(set(os.environ.items()) ^ set(before.items())))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run(
+        [sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

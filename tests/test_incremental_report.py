@@ -1,20 +1,21 @@
-"""The incremental report: a metric or release page is rendered again only when what it shows
-changed, and a pair of sentences is diffed once."""
+"""The incremental run: results of the per-release steps are cached by content, a metric or
+release page is rendered again only when what it shows changed, and a store of an earlier
+version is brought up to date."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from conftest import PROJECT, SEEDS
-from usrok_pipeline import link, pipeline, render
+from usrok_pipeline import incremental, pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
-from usrok_pipeline.records import Comparison, DiffSpan, Release, SourceFile
-from usrok_pipeline.store import Store, replace_page_digests
+from usrok_pipeline.records import SourceFile
+from usrok_pipeline.store import Store
 
 TEMPLATES = PROJECT / "templates"
 SUMMARY_FILES = (
@@ -37,10 +38,10 @@ def report_of(sources: list[SourceFile]) -> render.Report:
     return pipeline.build_report(processed, [], rejected, [])
 
 
-def digests(report: render.Report, version: str) -> dict[str, str]:
-    releases = [Release.of(p) for p in report.documents]
-    items = render.item_digests(releases, pipeline.tracked(releases), version)
-    return render.page_digests(items)
+def inputs(report: render.Report, code: str) -> dict[str, str]:
+    """Page inputs, each release standing for its facts by its hash."""
+    keys = {p.document.name: p.document.sha256 for p in report.documents}
+    return incremental.page_inputs(report, keys, code)
 
 
 def source(name: str, text: str) -> SourceFile:
@@ -48,9 +49,9 @@ def source(name: str, text: str) -> SourceFile:
 
 
 def test_a_new_release_changes_its_pages_and_the_metrics_it_states_only() -> None:
-    before = digests(report_of(seed_sources()), "v1")
+    before = inputs(report_of(seed_sources()), "v1")
     report = report_of([*seed_sources(), source("010_added.txt", ADDED)])
-    after = digests(report, "v1")
+    after = inputs(report, "v1")
     changed = {path for path, digest in after.items() if before.get(path) != digest}
     rank = next(
         f.key for p in report.documents for f in p.facts if p.document.name == "010_added.txt"
@@ -63,31 +64,34 @@ def test_a_new_release_changes_its_pages_and_the_metrics_it_states_only() -> Non
     }
 
 
-def test_a_new_version_of_the_code_or_the_facts_changes_every_page() -> None:
+def test_a_new_version_of_the_code_changes_every_page() -> None:
     report = report_of(seed_sources())
-    before, after = digests(report, "v1"), digests(report, "v2")
+    before, after = inputs(report, "v1"), inputs(report, "v2")
     assert before.keys() == after.keys()
     assert not any(before[path] == after[path] for path in before)
-    assert digests(report, "v1") == before
+    assert inputs(report, "v1") == before
 
 
-def test_unchanged_pages_are_neither_rendered_nor_removed(tmp_path: Path) -> None:
+def test_only_pages_on_disk_as_written_from_the_same_inputs_are_kept(tmp_path: Path) -> None:
     report = report_of(seed_sources())
-    pages = digests(report, "v1")
-    render.write_reports(tmp_path, render.render_pages(report, TEMPLATES))
-    kept = next(path for path in pages if path.startswith("documents/"))
-    (tmp_path / kept).write_text("as it was")
+    pages = inputs(report, "v1")
+    _, digests = render.write_reports(tmp_path, render.render_pages(report, TEMPLATES))
+    memo = {incremental.page_key(path, pages[path]): digests[path] for path in pages}
+    edited = next(path for path in pages if path.startswith("documents/"))
+    (tmp_path / edited).write_text("edited by hand")
     missing = next(path for path in pages if path.startswith("metrics/"))
     (tmp_path / missing).unlink()
-    unchanged = render.unchanged_pages(tmp_path, pages, pages)
-    assert kept in unchanged
-    assert missing not in unchanged
+    unchanged = incremental.unchanged_pages(tmp_path, pages, memo)
+    assert unchanged == set(pages) - {edited, missing}
+    assert incremental.unchanged_pages(tmp_path, inputs(report, "v2"), memo) == set()
     rendered = dict(render.render_pages(report, TEMPLATES, unchanged))
-    assert kept not in rendered
-    assert missing in rendered
-    written = render.write_reports(tmp_path, rendered.items(), kept=unchanged)
-    assert written == [missing]
-    assert (tmp_path / kept).read_text() == "as it was"
+    assert {edited, missing} <= set(rendered)
+    assert not unchanged & set(rendered)
+    written, _ = render.write_reports(tmp_path, rendered.items(), kept=unchanged)
+    assert written == sorted([edited, missing])
+    assert dict(render.render_pages(report, TEMPLATES)) == {
+        path: (tmp_path / path).read_text(encoding="utf-8") for path in rendered | pages
+    }
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -121,112 +125,56 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
         assert (reports / name).read_bytes() == (fresh / name).read_bytes()
 
 
-def test_a_store_from_before_facts_were_kept_by_key_is_brought_up_to_date(
+def old_store(path: Path, facts: dict[str, str]) -> None:
+    """A store as an earlier version left it: the facts of each release in a snapshot, and
+    tables of bookkeeping this version does not keep."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE snapshot (name TEXT PRIMARY KEY, facts TEXT NOT NULL, sha256 TEXT)"
+        )
+        db.executemany("INSERT INTO snapshot VALUES (?, ?, NULL)", facts.items())
+        for table in ("processed", "key_sections", "summary_layouts"):
+            db.execute(f"CREATE TABLE {table} (payload TEXT)")
+
+
+def test_a_store_of_an_earlier_version_keeps_its_facts_and_drops_its_bookkeeping(
     tmp_path: Path,
 ) -> None:
-    from usrok_pipeline.flow import run_by_hand
+    processed, _ = pipeline.process(seed_sources()[:1])
+    name = processed[0].document.name
+    facts = (
+        "["
+        + ", ".join(json.dumps(f.as_json() | {"value": f.value}) for f in processed[0].facts)
+        + "]"
+    )
+    old_store(tmp_path / "state.db", {name: facts})
+    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        assert store.extractions() == {name: ""}
+        assert store.stated_facts([name]) == list(processed[0].facts)
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        tables = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    assert not tables & {"snapshot", "processed", "key_sections", "summary_layouts"}
+
+
+def test_cache_entries_a_run_no_longer_uses_are_dropped(tmp_path: Path) -> None:
+    from usrok_pipeline.flow import run_plain
 
     seeds, reports, state = tmp_path / "seeds", tmp_path / "reports", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)
-    run_by_hand(str(seeds), str(reports), str(state))
+    run_plain(str(seeds), str(reports), str(state))
+    gone = sorted(seeds.iterdir())[0]
+    gone.unlink()
+    run_plain(str(seeds), str(reports), str(state))
     with sqlite3.connect(state / "state.db") as db:
-        db.execute("UPDATE snapshot SET release = NULL")
-        db.execute("DELETE FROM statements")
-    (seeds / "010_added.txt").write_text(ADDED)
-    run_by_hand(str(seeds), str(reports), str(state))
-    fresh = tmp_path / "fresh"
-    run_by_hand(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
-    assert pages_of(reports) == pages_of(fresh)
-    for name in ("changes.json", "facts.jsonl"):
-        assert (reports / name).read_bytes() == (fresh / name).read_bytes()
-    with Store.open(f"sqlite:///{state / 'state.db'}") as store:
-        assert {d.fact.document for d in store.latest_deltas()} == {"010_added.txt"}
-        assert None not in {sha256 for sha256, _ in store.versions_in_snapshot().values()}
-
-
-def test_only_releases_stored_with_the_same_bytes_are_held() -> None:
-    stored = Release("a.txt", "1", "A", None, 2, ("k",), ())
-    held, rest = pipeline.held_releases(
-        [("a.txt", "1"), ("b.txt", "2")], {"a.txt": stored, "c.txt": stored}
-    )
-    assert (held, rest) == ({"a.txt": stored}, [("b.txt", "2")])
-    assert pipeline.held_releases([("a.txt", "9")], {"a.txt": stored}) == ({}, [("a.txt", "9")])
-
-
-def test_page_digests_are_kept_per_report_folder(tmp_path: Path) -> None:
-    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        with store.transaction() as db:
-            replace_page_digests(db, "reports", {"a.html": "1", "b.html": "2", "c.html": "3"})
-            replace_page_digests(db, "elsewhere", {"a.html": "9"})
-        store.forget_page_digests("reports", ["b.html"])
-        assert store.page_digests("reports") == {"a.html": "1", "c.html": "3"}
-        with store.transaction() as db:
-            replace_page_digests(db, "reports", {"a.html": "1", "b.html": "4"})
-        assert store.page_digests("reports") == {"a.html": "1", "b.html": "4"}
-        assert store.page_digests("elsewhere") == {"a.html": "9"}
-
-
-def test_sections_are_kept_per_report_folder_under_their_digest(tmp_path: Path) -> None:
-    report = report_of(seed_sources())
-    rows = render.macros(render.environment(TEMPLATES))
-    titles = {p.document.name: p.document.metadata.title for p in report.documents}
-    dates = {p.document.name: p.document.metadata.date for p in report.documents}
-    line = report.timelines[0]
-    key = render.key_section(line, report.rewordings, titles, dates, rows)
-    key = replace(key, changes_json='{"a": 1}\n{"b": "two\\nlines"}')
-    assert len(key.rewordings.pairs) > 1
-    release = render.release_section(report.documents[0], rows)
-    other = next(t for t in report.timelines if t.key != line.key)
-    empty = render.key_section(other, [], titles, dates, rows)
-    k, e, r = line.key, other.key, release.name
-    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        store.save_key_sections("reports", {k: ("1", key), e: ("3", empty)})
-        store.save_release_sections("reports", {r: ("2", release)})
-        store.save_release_sections("elsewhere", {r: ("9", release)})
-        assert store.key_sections("reports", {k: "1", e: "3"}) == {k: key, e: empty}
-        assert store.release_sections("reports", {r: "2"}) == {r: release}
-        assert store.release_sections("reports", {r: "3"}) == {}
-        light = store.release_sections("reports", {r: "2"}, exports=False)[r]
-        assert light == replace(release, jsonl="", csv="") and release.jsonl
-        assert list(store.release_exports("reports", [r], "jsonl")) == [release.jsonl]
-        assert list(store.release_exports("reports", [r], "csv")) == [release.csv]
-        store.prune_sections("reports", [k], [])
-        assert store.section_digests("reports") == ({k: "1"}, {})
-        assert store.section_digests("elsewhere") == ({}, {r: "9"})
-
-
-def test_a_pair_of_sentences_is_compared_once() -> None:
-    before, after = "Trade rose to $1 billion.", "Trade grew to $1 billion."
-    known = {render.content_digest(before, after): Comparison(0.5, (DiffSpan("equal", "x"),))}
-    compare = pipeline.Comparisons(known)
-    assert compare(before, after) == Comparison(0.5, (DiffSpan("equal", "x"),))
-    assert compare.new == {}
-    fresh = compare(after, before)
-    assert fresh == link.compare_sentences(after, before)
-    assert fresh.similarity > link.REWORDING_MIN_SIMILARITY and fresh.spans
-    assert compare.new == {render.content_digest(after, before): fresh}
-    unlike = link.compare_sentences(before, "Exports to Korea were worth $9 billion in 2015.")
-    assert unlike.similarity < link.REWORDING_MIN_SIMILARITY and unlike.spans == ()
-
-
-def test_comparisons_are_kept_per_version_of_the_diff_code(tmp_path: Path) -> None:
-    comparison = link.compare_sentences("Trade rose to $1 billion.", "Trade grew to $1 billion.")
-    with Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
-        store.save_comparisons("v1", {"pair": comparison})
-        assert store.comparisons("v1", ["pair", "other"]) == {"pair": comparison}
-        store.save_comparisons("v2", {})
-        assert store.comparisons("v1", ["pair"]) == {}
-
-
-def test_a_report_from_remembered_comparisons_is_the_same() -> None:
-    sources = seed_sources()
-    processed, rejected = pipeline.process(sources)
-    compare = pipeline.Comparisons({})
-    first = pipeline.build_report(processed, [], rejected, [], compare=compare)
-    assert compare.new
-    again = pipeline.Comparisons(compare.new)
-    assert pipeline.build_report(processed, [], rejected, [], compare=again) == first
-    assert again.new == {}
+        counts = dict(db.execute("SELECT step, COUNT(*) FROM cache GROUP BY step").fetchall())
+    assert counts == {
+        incremental.CLEAN: 4,
+        incremental.CANDIDATES: 4,
+        incremental.EXTRACT: 4,
+        incremental.PAGE: len(render.pages_on_disk(reports)),
+    }
 
 
 def pages_of(folder: Path) -> dict[str, bytes]:

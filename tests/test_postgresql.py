@@ -33,10 +33,10 @@ def test_the_flow_on_postgresql_writes_the_same_reports(
     again = run_by_hand(str(seeds), str(reports), str(tmp_path / "machine-b"))
     assert (len(again.unchanged), again.parsed, again.processed) == (5, 0, 0)
 
-    # A release added: the summary files are put together from the parts kept in place.
+    # A release added: its facts are extracted, the others' read from the cache.
     shutil.copy(SEEDS / "000_479443e2f1f97cd6.txt", seeds / "010_copy.txt")
     added = run_by_hand(str(seeds), str(reports), str(tmp_path / "machine-b"))
-    assert added.new == ("010_copy.txt",)
+    assert (added.new, added.processed) == (("010_copy.txt",), 1)
     fresh = tmp_path / "fresh"
     monkeypatch.delenv("USROK_DATABASE_URL")
     run_by_hand(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
@@ -47,7 +47,7 @@ def test_the_flow_on_postgresql_writes_the_same_reports(
     with engine.connect() as db:
         runs = db.execute(text("SELECT status, new, unchanged FROM runs ORDER BY id")).all()
         versions = db.execute(text("SELECT COUNT(*) FROM versions")).scalar_one()
-        layouts = db.execute(text("SELECT COUNT(*) FROM summary_layouts")).scalar_one()
+        cached = db.execute(text("SELECT COUNT(*) FROM cache WHERE step = 'extract'")).scalar_one()
     engine.dispose()
     assert [tuple(r) for r in runs] == [
         ("completed", 5, 0),
@@ -55,7 +55,7 @@ def test_the_flow_on_postgresql_writes_the_same_reports(
         ("completed", 1, 5),
     ]
     assert versions == 6
-    assert layouts == 5
+    assert cached == 6
 
 
 def test_usrok_run_names_a_store_it_cannot_reach(

@@ -18,11 +18,10 @@ from usrok_pipeline.ingest import read_sources, sha256_of
 from usrok_pipeline.records import (
     Fact,
     FactDelta,
-    KeySection,
-    RewordingPart,
-    Rewordings,
+    Rewording,
     RunRecord,
     SourceFile,
+    Timeline,
 )
 
 TEMPLATES = PROJECT / "templates"
@@ -179,44 +178,44 @@ def test_changes_json_put_together_is_one_json_document(corpus: str) -> None:
     assert (corpus == "seeds") == bool(report.rewordings)  # both a filled and an empty list
 
 
-def claim(pair: str) -> RewordingPart:
-    return RewordingPart(pair, f"<p>{pair}\n</p>", f"* {pair}\n", json.dumps({"pair": pair}))
+def fact_of(key: str) -> Fact:
+    return Fact("a.txt", "s", 0, 1, "1", 1.0, "count", "exact", None, None, key, "bilateral")
 
 
-def key_with(key: str, *pairs: str) -> KeySection:
-    claims = Rewordings.of([claim(pair) for pair in pairs])
-    return KeySection(key, "", "", "", "", "", claims)
+def claim(key: str, pair: str) -> Rewording:
+    return Rewording(fact_of(key), fact_of(key), "a.txt", "b.txt", f"{pair} before", pair, 0.9)
+
+
+def line(key: str) -> Timeline:
+    return Timeline(key, None, key, ())
 
 
 def test_reworded_claims_are_shown_once_under_the_first_fact() -> None:
-    keys = [
-        key_with("a", "p1", "p2"),
-        key_with("b", "p2", "p3"),
-        key_with("c", "p4", "p4"),
-        key_with("d"),
-        key_with("e", "p5", "p6"),
+    claims = [
+        claim("a", "p1"),
+        claim("a", "p2"),
+        claim("b", "p2"),
+        claim("b", "p3"),
+        claim("c", "p4"),
+        claim("c", "p4"),
+        claim("e", "p5"),
     ]
-    shown = render.shown_pairs(keys)
-    assert [(section.key, pairs) for section, pairs in shown] == [
-        ("a", ("p1", "p2")),
-        ("b", ("p3",)),
-        ("c", ("p4",)),
-        ("e", ("p5", "p6")),
+    keys = ("a", "b", "c", "d", "e")
+    report = render.Report((), tuple(map(line, keys)), (), tuple(claims), (), (), ())
+    shown = render.shown_rewordings(report)
+    assert [(t.key, [c.after_sentence for c in found]) for t, found in shown] == [
+        ("a", ["p1", "p2"]),
+        ("b", ["p3"]),
+        ("c", ["p4"]),
+        ("e", ["p5"]),
     ]
-    assert render.claims_shown(keys[0].rewordings, shown[0][1]) is keys[0].rewordings
-    parts = render.claim_parts(shown, None)
-    pairs = ("p1", "p2", "p3", "p4", "p5", "p6")
-    assert "".join(render.texts(parts["changes.md"])) == "".join(claim(p).md for p in pairs)
-    whole = "".join(render.texts(render.changes_json(keys, parts["changes.json"])))
-    assert json.loads(whole)["rewordings"] == [{"pair": pair} for pair in pairs]
 
 
-def test_a_streamed_file_is_rewritten_only_when_it_changed(tmp_path: Path) -> None:
+def test_a_file_is_rewritten_only_when_it_changed(tmp_path: Path) -> None:
     path = tmp_path / "facts.jsonl"
-    assert render.write_if_changed(path, iter(["a\n", "b\n"]))
-    assert not render.write_if_changed(path, iter(["a\n", "b\n"]))
-    assert not render.write_if_changed(path, ("a\nb\n",))
-    assert render.write_if_changed(path, iter(["a\n", "c\n"]))
+    assert render.write_if_changed(path, b"a\nb\n")
+    assert not render.write_if_changed(path, b"a\nb\n")
+    assert render.write_if_changed(path, b"a\nc\n")
     assert path.read_text() == "a\nc\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["facts.jsonl"]
 

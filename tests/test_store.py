@@ -10,17 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from conftest import SEEDS, free_port, new_postgresql_database
-from usrok_pipeline import pipeline
+from usrok_pipeline import incremental, pipeline
 from usrok_pipeline.ingest import read_sources, sha256_of
 from usrok_pipeline.records import Rejected, SourceFile
-from usrok_pipeline.store import (
-    RunLocked,
-    Store,
-    StoreError,
-    decode_processed,
-    encode_processed,
-    run_lock,
-)
+from usrok_pipeline.store import Ending, Inventory, RunLocked, Stated, Store, StoreError, run_lock
 
 
 def src(name: str, text: str) -> SourceFile:
@@ -34,8 +27,7 @@ def test_inventory_across_runs(store_url: str) -> None:
         run = store.begin_run("seeds")
         inventory = store.inventory(first)
         assert (inventory.new, inventory.changed, inventory.removed) == (("a.txt", "b.txt"), (), ())
-        store.record_sources(run, first, inventory.removed)
-        store.finish_run(run, inventory, [], "completed")
+        store.finish_run(run, Ending(inventory, [], "completed", sources=first, current=()))
 
         second = [src("a.txt", "A2"), src("c.txt", "C")]
         run = store.begin_run("seeds")
@@ -44,8 +36,9 @@ def test_inventory_across_runs(store_url: str) -> None:
         assert inventory.changed == ("a.txt",)
         assert inventory.unchanged == ()
         assert inventory.removed == ("b.txt",)
-        store.record_sources(run, second, inventory.removed)
-        store.finish_run(run, inventory, [Rejected("d.txt", "empty")], "completed with failures")
+        failed = [Rejected("d.txt", "empty")]
+        ending = Ending(inventory, failed, "completed with failures", sources=second, current=())
+        store.finish_run(run, ending)
 
         assert store.withdrawn() == ["b.txt"]
         previous = store.previous_versions({"a.txt": second[0].sha256, "c.txt": second[1].sha256})
@@ -64,7 +57,8 @@ def test_reverted_file_counts_as_changed_once(store_url: str) -> None:
         for text in ("v1", "v2", "v1"):
             run = store.begin_run("seeds")
             sources = [src("a.txt", text)]
-            store.record_sources(run, sources, store.inventory(sources).removed)
+            ending = Ending(store.inventory(sources), [], "completed", sources=sources, current=())
+            store.finish_run(run, ending)
         assert store.inventory([src("a.txt", "v1")]).unchanged == ("a.txt",)
 
 
@@ -76,50 +70,43 @@ def test_failed_transaction_leaves_nothing(store_url: str) -> None:
         assert store.runs() == []
 
 
-def test_processed_documents_round_trip(store_url: str) -> None:
+def test_cached_results_round_trip_and_only_those_kept_stay(store_url: str) -> None:
     sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
     processed, _ = pipeline.process(sources)
-    assert all(decode_processed(encode_processed(p)) == p for p in processed)
+    payloads = {p.document.name: incremental.encode(p) for p in processed}
+    assert all(incremental.decode_processed(payloads[p.document.name]) == p for p in processed)
     with Store.open(store_url) as store:
-        store.save_processed("rules-1", processed)
-        first = processed[0].document
-        wanted = {(first.name, first.sha256), ("copy.txt", first.sha256)}
-        assert store.processed(wanted, "rules-1") == {first.name: processed[0]}
-        assert store.processed(wanted, "rules-2") == {}
+        store.save_cached("extract", payloads)
+        store.save_cached("extract", payloads)  # the same results kept again
+        store.save_cached("clean", {"x": "[]"})
+        first = processed[0].document.name
+        assert store.cached("extract", [first, "missing"]) == {first: payloads[first]}
+        assert store.cached_keys("extract", [first, "missing"]) == {first}
+        assert store.cached("clean", [first]) == {}
+        ending = Ending(Inventory((), (), (), ()), [], "completed", cached={"extract": [first]})
+        store.finish_run(store.begin_run("seeds"), ending)
+        assert store.cached_keys("extract", payloads) == {first}
+        assert store.cached_keys("clean", ["x"]) == {"x"}  # a step not named is left as it is
 
 
-def test_the_snapshot_rewrites_only_the_documents_that_changed(store_url: str) -> None:
+def test_the_facts_table_holds_what_the_current_releases_state(store_url: str) -> None:
     first = [src("a.txt", "Trade was $1 billion in 2020.\n"), src("b.txt", "Over 5,000 jobs.\n")]
     second = [src("a.txt", "Trade was $2 billion in 2021.\n"), first[1]]
     with Store.open(store_url) as store:
-        for sources, key in ((first, "rules-1"), (second, "rules-1"), (second, "rules-2")):
+        for sources, key in ((first, "rules-1"), (second, "rules-1"), (second[:1], "rules-2")):
             processed, _ = pipeline.process(sources)
-            run = store.begin_run("seeds")
-            inventory = store.inventory(sources)
+            stored = store.extractions()
+            stated = [
+                Stated(p.document.name, p.document.sha256, key + p.document.sha256, p.facts)
+                for p in processed
+                if stored.get(p.document.name) != key + p.document.sha256
+            ]
             names = [s.name for s in sources]
-            before = store.versions_in_snapshot()
-            changed = [
-                p for p in processed if before.get(p.document.name) != (p.document.sha256, key)
-            ]
-            store.finish_run(run, inventory, [], "completed", (), key, names, changed, sources)
-            assert store.versions_in_snapshot() == {s.name: (s.sha256, key) for s in sources}
-            assert store.snapshot([s.name for s in sources]) == [
-                f for p in processed for f in p.facts
-            ]
-            assert store.snapshot(["b.txt"]) == list(processed[1].facts)
-        processed, _ = pipeline.process(second[:1])
-        store.finish_run(
-            store.begin_run("seeds"),
-            inventory,
-            [],
-            "completed",
-            (),
-            "rules-2",
-            ["a.txt"],
-            [],
-            second[:1],
-        )
-        assert list(store.versions_in_snapshot()) == ["a.txt"]
+            ending = Ending(store.inventory(sources), [], "completed", current=names, stated=stated)
+            store.finish_run(store.begin_run("seeds"), ending)
+            assert store.extractions() == {s.name: key + s.sha256 for s in sources}
+            assert store.stated_facts(names) == [f for p in processed for f in p.facts]
+        assert len(stated) == 1
 
 
 def test_old_sqlite_store_gains_the_new_columns(tmp_path: Path) -> None:
@@ -140,13 +127,9 @@ def test_old_sqlite_store_gains_the_new_columns(tmp_path: Path) -> None:
         )
     with Store.open(f"sqlite:///{database}") as store:
         run = store.begin_run("seeds")
-        store.finish_run(
-            run,
-            store.inventory([]),
-            [Rejected("b.txt", "x"), Rejected("a.txt", "y")],
-            "completed",
-            outcome=("code", "reports", 0, 0),
-        )
+        failed = [Rejected("b.txt", "x"), Rejected("a.txt", "y")]
+        outcome = ("code", "reports", 0, 0)
+        store.finish_run(run, Ending(store.inventory([]), failed, "completed", outcome=outcome))
         last = store.last_run()
         assert last is not None and [f.name for f in last.failures] == ["b.txt", "a.txt"]
         assert store.finished_runs() == 2

@@ -147,17 +147,6 @@ def compare_sentences(before: str, after: str) -> Comparison:
     return Comparison(score, spans)
 
 
-def sentence_pairs(lines: Sequence[Timeline]) -> set[tuple[str, str]]:
-    """The pairs of differing sentences rewordings() compares: each statement's and the one
-    before it."""
-    return {
-        (change.previous.sentence, change.fact.sentence)
-        for timeline in lines
-        for change in timeline.changes
-        if change.previous is not None and change.previous.sentence != change.fact.sentence
-    }
-
-
 def rewordings(
     lines: Sequence[Timeline], compare: Callable[[str, str], Comparison] = compare_sentences
 ) -> list[Rewording]:

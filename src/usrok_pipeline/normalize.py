@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -197,27 +197,9 @@ def boilerplate_candidates(blocks: Iterable[Block], rules: Rules) -> frozenset[s
 
 def learn_boilerplate(candidates: Iterable[Collection[str]], rules: Rules) -> frozenset[str]:
     """The candidates (one set per document) that recur across several documents."""
-    return recurring(recount({}, candidates), rules)
-
-
-def recount(
-    counts: Mapping[str, int],
-    added: Iterable[Collection[str]],
-    removed: Iterable[Collection[str]] = (),
-) -> dict[str, int]:
-    """How many documents hold each candidate whose count changes once the documents ADDED
-    are counted and those REMOVED are not (one set of candidates per document); 0 for a
-    candidate no document holds any more."""
-    change: Counter[str] = Counter()
-    for found in added:
-        change.update(found)
-    for found in removed:
-        change.subtract(found)
-    return {text: counts.get(text, 0) + n for text, n in change.items() if n}
-
-
-def recurring(counts: Mapping[str, int], rules: Rules) -> frozenset[str]:
-    """The candidates held by enough documents to be taken for shared boilerplate."""
+    counts: Counter[str] = Counter()
+    for found in candidates:
+        counts.update(found)
     return frozenset(text for text, n in counts.items() if n >= rules.learned_min_documents)
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from . import diff, extract, link, normalize, parse, render
+from . import diff, extract, link, normalize, parse
 from .ingest import IngestError, decode
 from .records import (
     CleanedDocument,
@@ -18,31 +13,32 @@ from .records import (
     Fact,
     FactChange,
     FactDelta,
-    KeySection,
     LastRun,
     NormalizedDocument,
     ParsedDocument,
     ProcessedDocument,
     Rejected,
-    Release,
-    ReleaseSection,
     RunRecord,
     SourceFile,
     Timeline,
     VersionChange,
 )
-from .render import Overview, Report
+from .render import Report
 
-CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
-RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml", "data/facets.yaml")
-EXTRACTION_FILES = (
-    "data/metrics.yaml",
-    "data/periods.yaml",
-    "data/facets.yaml",
-    "extract.py",
-    "facets.py",
+# The run, step by step; the flow runs them in this order, as tasks over batches of releases.
+STEPS = (
+    "ingest: read and hash the seeds",
+    "parse: decode and split front matter (parse_sources)",
+    "clean: rule-based boilerplate removal (clean)",
+    "learn boilerplate: paragraphs the releases share (learn)",
+    "normalize: the text without it (normalize_document)",
+    "extract: the facts of each release (extract_facts)",
+    "link: facts across releases into timelines (build_report)",
+    "diff: fact changes and text changes (fact_deltas, version_changes)",
+    "build report (build_report)",
+    "render (render.render_pages)",
+    "write (render.write_reports)",
 )
-COMPARISON_FILES = ("diff.py", "link.py")
 BATCH_SIZE = 500
 BATCHES_PER_WORKER = 4
 COMPLETED = "completed"
@@ -78,7 +74,7 @@ def parse_sources(
     return parsed, rejected
 
 
-def first_pass(parsed: Sequence[ParsedDocument]) -> list[CleanedDocument]:
+def clean(parsed: Sequence[ParsedDocument]) -> list[CleanedDocument]:
     """Rule-based cleaning of every document, ahead of learning the shared boilerplate."""
     rules = normalize.load_rules()
     cleaned = []
@@ -103,60 +99,8 @@ def learn(found: Iterable[frozenset[str]]) -> frozenset[str]:
     return normalize.learn_boilerplate(found, normalize.load_rules())
 
 
-def to_recount(
-    counted: Mapping[str, str], readable: Sequence[tuple[str, str]]
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The releases (name, hash) to count in and to take out, for the boilerplate candidate
-    counts of the releases COUNTED (name: hash) to become those of READABLE."""
-    current = dict(readable)
-    return (
-        [(name, sha256) for name, sha256 in readable if counted.get(name) != sha256],
-        [(name, sha256) for name, sha256 in counted.items() if current.get(name) != sha256],
-    )
-
-
-def shared_boilerplate(counts: Mapping[str, int]) -> frozenset[str]:
-    """The paragraphs that recur across the corpus and state no number (COUNTS: how many
-    releases hold each candidate)."""
-    return normalize.recurring(counts, normalize.load_rules())
-
-
-@dataclass(frozen=True)
-class Recount:
-    """Boilerplate candidate counts brought up to date: the releases (name, hash) counted in,
-    the names taken out, the counts that changed (0: gone), whether counting started anew,
-    and the boilerplate learned."""
-
-    added: list[tuple[str, str]]
-    removed: list[str]
-    changed: dict[str, int]
-    anew: bool
-    learned: frozenset[str]
-
-
-def recount_boilerplate(
-    counted: Mapping[str, str],
-    counts: Mapping[str, int],
-    readable: Sequence[tuple[str, str]],
-    fresh: Mapping[str, frozenset[str]],
-    kept: Callable[[set[str]], Mapping[str, frozenset[str]]],
-) -> Recount:
-    """The candidate COUNTS of the releases COUNTED (name: hash) made those of READABLE, from
-    the candidates of the releases cleaned now (FRESH, by hash) or kept earlier (KEPT: asked
-    for by hash); counting starts anew when those of a release to take out are not kept."""
-    added, removed = to_recount(counted, readable)
-    found = {**fresh, **kept({sha256 for _, sha256 in added + removed} - fresh.keys())}
-    if any(sha256 not in found for _, sha256 in removed):
-        return recount_boilerplate({}, {}, readable, fresh, kept)
-    changed = normalize.recount(
-        counts, (found[sha256] for _, sha256 in added), (found[sha256] for _, sha256 in removed)
-    )
-    learned = shared_boilerplate({**counts, **changed})
-    return Recount(added, [name for name, _ in removed], changed, not counted, learned)
-
-
-def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
-    """The normalized document with its metadata."""
+def normalize_document(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
+    """The normalized document with its metadata (LEARNED: boilerplate the releases share)."""
     text, removals = normalize.normalize(doc.blocks, doc.removed, learned)
     return NormalizedDocument(
         name=doc.name,
@@ -171,9 +115,9 @@ def finish(doc: CleanedDocument, learned: frozenset[str]) -> NormalizedDocument:
 
 def normalize_corpus(parsed: Sequence[ParsedDocument]) -> list[NormalizedDocument]:
     """Normalize documents together, so that boilerplate shared between them is learned."""
-    cleaned = first_pass(parsed)
+    cleaned = clean(parsed)
     learned = learn(candidates(doc) for doc in cleaned)
-    return [finish(doc, learned) for doc in cleaned]
+    return [normalize_document(doc, learned) for doc in cleaned]
 
 
 def extract_facts(documents: Sequence[NormalizedDocument]) -> list[ProcessedDocument]:
@@ -190,27 +134,6 @@ def process(
     return extract_facts(normalize_corpus(parsed)), rejected
 
 
-def files_hash(names: Iterable[str], extra: Iterable[str] = ()) -> str:
-    """A hash of package files (rules and code) and extra strings, to key cached results."""
-    digest = hashlib.sha256()
-    package = resources.files("usrok_pipeline")
-    for name in names:
-        digest.update(package.joinpath(name).read_bytes())
-    for text in extra:
-        digest.update(text.encode("utf-8") + b"\0")
-    return digest.hexdigest()
-
-
-def cleaning_key() -> str:
-    """What a cleaned document depends on besides its bytes: the rules and the code."""
-    return files_hash(CLEANING_FILES)
-
-
-def fingerprint(learned: frozenset[str]) -> str:
-    """What a processed document depends on besides its bytes, learned boilerplate included."""
-    return files_hash((*CLEANING_FILES, *EXTRACTION_FILES), sorted(learned))
-
-
 def version_changes(
     pairs: Sequence[tuple[CleanedDocument, NormalizedDocument]], learned: frozenset[str]
 ) -> list[VersionChange]:
@@ -220,7 +143,7 @@ def version_changes(
             name=current.name,
             previous_sha256=previous.sha256,
             sha256=current.sha256,
-            spans=diff.line_diff(finish(previous, learned).text, current.text),
+            spans=diff.line_diff(normalize_document(previous, learned).text, current.text),
         )
         for previous, current in pairs
     ]
@@ -256,149 +179,6 @@ def moved_by(lines: Sequence[Timeline], deltas: Sequence[FactDelta]) -> list[Fac
     return [c for c in link.changed_facts(lines) if fact_identity(c.fact) in added]
 
 
-def held_releases(
-    readable: Sequence[tuple[str, str]], stated: Mapping[str, Release]
-) -> tuple[dict[str, Release], list[tuple[str, str]]]:
-    """The releases (name, hash) whose facts the snapshot holds under the current rules
-    (STATED: the snapshot's releases under those rules), by name, and the others."""
-    held = {
-        name: stated[name]
-        for name, sha256 in readable
-        if name in stated and stated[name].sha256 == sha256
-    }
-    return held, [(name, sha256) for name, sha256 in readable if name not in held]
-
-
-def tracked(releases: Iterable[Release]) -> dict[str, list[str]]:
-    """The releases (by name, in order) that state each key with a page of its own: catalog
-    metrics, and keys stated in more than one release."""
-    stating: dict[str, list[str]] = defaultdict(list)
-    metrics: set[str] = set()
-    for release in sorted(releases, key=lambda r: r.name):
-        for key in release.keys:
-            stating[key].append(release.name)
-        metrics.update(release.metrics)
-    return {
-        key: names
-        for key, names in sorted(stating.items())
-        if link.is_tracked(key in metrics, len(names))
-    }
-
-
-def key_facts(
-    keys: Collection[str],
-    current: Collection[str],
-    changed: Sequence[ProcessedDocument],
-    stated: Mapping[str, Mapping[str, Sequence[Fact]]],
-) -> dict[str, list[Fact]]:
-    """The facts of each of KEYS, in release and offset order: those of the CHANGED releases,
-    and for every other CURRENT release those the snapshot holds (STATED: by key and release)."""
-    fresh = {p.document.name for p in changed}
-    by_key: dict[str, dict[str, list[Fact]]] = {key: {} for key in keys}
-    for key, stating in by_key.items():
-        for name, facts in stated.get(key, {}).items():
-            if name in current and name not in fresh:
-                stating[name] = list(facts)
-    for processed in changed:
-        for fact in processed.facts:
-            if fact.key in by_key:
-                by_key[fact.key].setdefault(fact.document, []).append(fact)
-    return {
-        key: [fact for name in sorted(stating) for fact in stating[name]]
-        for key, stating in by_key.items()
-    }
-
-
-def comparison_key() -> str:
-    """What comparing two sentences depends on besides them: the diff code and the threshold
-    of a rewording."""
-    return files_hash(COMPARISON_FILES)
-
-
-def comparison_digest(before: str, after: str) -> str:
-    """How a comparison of two sentences is known."""
-    return render.content_digest(before, after)
-
-
-class Comparisons:
-    """Sentence comparisons, answered from those of earlier runs where they can be (a run
-    adding one release diffs only the pairs it brings); the new ones are kept for the next."""
-
-    def __init__(self, known: Mapping[str, Comparison]) -> None:
-        self.known = known
-        self.new: dict[str, Comparison] = {}
-
-    def __call__(self, before: str, after: str) -> Comparison:
-        digest = comparison_digest(before, after)
-        found = self.known.get(digest) or self.new.get(digest)
-        if found is None:
-            found = self.new[digest] = link.compare_sentences(before, after)
-        return found
-
-
-@dataclass(frozen=True)
-class Linked:
-    """The tracked facts a run linked again: their timelines, the sections the summary files
-    show of them, and the titles of the releases (which their pages name)."""
-
-    timelines: list[Timeline]
-    sections: list[KeySection]
-    titles: dict[str, str]
-    compared: dict[str, Comparison]
-
-
-def link_keys(
-    releases: Sequence[Release],
-    facts: Mapping[str, Sequence[Fact]],
-    known: Callable[[set[str]], Mapping[str, Comparison]],
-    templates: Path,
-) -> Linked:
-    """Timelines and sections of the tracked keys of FACTS only (their facts, from every
-    release), in key order: those of the other keys are kept from earlier runs. KNOWN gives
-    the comparisons earlier runs made of the sentence pairs named (by pair digest); the pairs
-    compared here are returned with the rest."""
-    dates = {r.name: r.date for r in releases}
-    titles = {r.name: r.title for r in releases}
-    labels = extract.load_catalog().labels
-    lines = [link.timeline(key, facts[key], dates, labels) for key in sorted(facts)]
-    compare = Comparisons(known({comparison_digest(*pair) for pair in link.sentence_pairs(lines)}))
-    rows = render.macros(render.environment(templates))
-    sections = [
-        render.key_section(line, link.rewordings([line], compare), titles, dates, rows)
-        for line in lines
-    ]
-    return Linked(lines, sections, titles, compare.new)
-
-
-def release_sections(
-    documents: Sequence[ProcessedDocument], digests: Mapping[str, str], templates: Path
-) -> dict[str, tuple[str, ReleaseSection]]:
-    """The section of each release, by name, with the digest it is rendered from (DIGESTS:
-    by name)."""
-    rows = render.macros(render.environment(templates))
-    return {
-        p.document.name: (digests[p.document.name], render.release_section(p, rows))
-        for p in documents
-    }
-
-
-def overview(
-    versions: Sequence[VersionChange],
-    rejected: Sequence[Rejected],
-    withdrawn: Sequence[str],
-    history: Sequence[RunRecord],
-    deltas: Sequence[FactDelta],
-) -> Overview:
-    """What the overview says of the run besides the facts, in report order."""
-    return Overview(
-        versions=tuple(versions),
-        rejected=tuple(sorted(rejected, key=lambda r: r.name)),
-        withdrawn=tuple(sorted(withdrawn)),
-        history=tuple(history),
-        deltas=tuple(deltas),
-    )
-
-
 def build_report(
     documents: Sequence[ProcessedDocument],
     versions: Sequence[VersionChange],
@@ -411,17 +191,16 @@ def build_report(
     """Link facts across releases and gather everything the report shows."""
     ordered = tuple(sorted(documents, key=lambda p: p.document.name))
     lines = link.timelines(ordered, extract.load_catalog().labels)
-    about = overview(versions, rejected, withdrawn, history, deltas)
     return Report(
         documents=ordered,
         timelines=tuple(lines),
         changes=tuple(link.changed_facts(lines)),
         rewordings=tuple(link.rewordings(lines, compare)),
-        versions=about.versions,
-        rejected=about.rejected,
-        withdrawn=about.withdrawn,
-        history=about.history,
-        deltas=about.deltas,
+        versions=tuple(versions),
+        rejected=tuple(sorted(rejected, key=lambda r: r.name)),
+        withdrawn=tuple(sorted(withdrawn)),
+        history=tuple(history),
+        deltas=tuple(deltas),
     )
 
 
@@ -448,15 +227,6 @@ def changed_anything(record: RunRecord) -> bool:
     )
 
 
-def code_key(templates: Path) -> str:
-    """What the reports depend on besides the releases: the package's rules and code, and the
-    templates."""
-    package = resources.files("usrok_pipeline")
-    names = sorted(p.name for p in package.iterdir() if p.name.endswith(".py"))
-    extra = [p.read_text(encoding="utf-8") for p in sorted(templates.iterdir()) if p.is_file()]
-    return files_hash([*names, *RULE_FILES], extra)
-
-
 def nothing_to_do(
     files: tuple[int, int, int],
     unreadable: Iterable[str],
@@ -473,20 +243,6 @@ def nothing_to_do(
         and last.reports == reports
         and set(unreadable) <= {failure.name for failure in last.failures}
     )
-
-
-def fact_changes(
-    current: Collection[str],
-    changed: Sequence[ProcessedDocument],
-    stated: Collection[str],
-    stated_facts: Callable[[set[str]], Sequence[Fact]],
-) -> list[FactDelta]:
-    """Facts added and removed since the last run: those of the releases that CHANGED since
-    their facts were stored, and of those STATED then and no longer CURRENT (STATED_FACTS:
-    the facts stored of the releases named). The same bytes under the same fingerprint state
-    the same facts, so no other release is compared."""
-    names = {p.document.name for p in changed} | (set(stated) - set(current))
-    return fact_deltas(stated_facts(names), (f for p in changed for f in p.facts))
 
 
 def history_to_show(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
@@ -172,36 +172,6 @@ class ProcessedDocument(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Release(Record):
-    """A current release as a run needs it without reading it again: its version, the title
-    and date its pages show, how many facts it states and under which keys."""
-
-    name: str
-    sha256: str
-    title: str
-    date: str | None
-    facts: int
-    keys: tuple[str, ...]
-    metrics: tuple[str, ...]  # the keys among them that are catalog metrics
-
-    @classmethod
-    def of(cls, processed: ProcessedDocument) -> Release:
-        """What a run needs of a processed release."""
-        document, facts = processed.document, processed.facts
-        keys = sorted({fact.key for fact in facts})
-        metrics = sorted({fact.key for fact in facts if fact.metric is not None})
-        return cls(
-            document.name,
-            document.sha256,
-            document.metadata.title,
-            document.metadata.date,
-            len(facts),
-            tuple(keys),
-            tuple(metrics),
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class DiffSpan(Record):
     """One run of a word diff: kept, inserted or deleted text."""
 
@@ -252,110 +222,6 @@ class Timeline(Record):
     metric: str | None
     label: str
     changes: tuple[FactChange, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RewordingPart(Record):
-    """A reworded claim as the summary files show it, rendered."""
-
-    pair: str  # the digest of its two sentences: a pair shown under one fact is not repeated
-    html: str
-    md: str
-    json: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rewordings(Record):
-    """The reworded claims of one tracked fact, rendered, each kind in one text: the summary
-    files take it whole, and split it into claims only to leave out a pair shown under an
-    earlier fact (splitting every fact's claims took a fifth of a run that adds a release)."""
-
-    pairs: tuple[str, ...]  # the pair of each claim, in order
-    sizes: tuple[tuple[int, int], ...]  # the length of each claim's HTML and Markdown
-    html: str
-    md: str
-    json: str  # a claim a line
-
-    @classmethod
-    def of(cls, parts: Sequence[RewordingPart]) -> Rewordings:
-        """Claims put together, in order."""
-        return cls(
-            tuple(part.pair for part in parts),
-            tuple((len(part.html), len(part.md)) for part in parts),
-            "".join(part.html for part in parts),
-            "".join(part.md for part in parts),
-            "\n".join(part.json for part in parts),
-        )
-
-    @property
-    def read(self) -> bool:
-        """Whether the texts are here: a section read without them has its pairs only (a
-        claim's JSON line is never empty)."""
-        return bool(self.json) or not self.pairs
-
-    def parts(self) -> list[RewordingPart]:
-        """The claims, one by one."""
-        parts = []
-        html_at = md_at = 0
-        texts = self.json.split("\n") if self.pairs else []
-        for pair, json_text, (html_size, md_size) in zip(
-            self.pairs, texts, self.sizes, strict=True
-        ):
-            html = self.html[html_at : html_at + html_size]
-            md = self.md[md_at : md_at + md_size]
-            parts.append(RewordingPart(pair, html, md, json_text))
-            html_at, md_at = html_at + html_size, md_at + md_size
-        return parts
-
-
-@dataclass(frozen=True, slots=True)
-class Part(Record):
-    """A section's share of a summary file, under a name that changes with its text: the
-    text, or None where the file as last written holds the bytes of that name, to be copied
-    from there."""
-
-    name: str
-    text: str | None
-
-
-@dataclass(frozen=True)
-class Layout(Record):
-    """Where the parts of a summary file lie in it (name: byte offset and length), and the
-    size, modification time and inode the file had when written: a file changed since is
-    not copied from."""
-
-    size: int
-    modified: int
-    inode: int
-    parts: dict[str, tuple[int, int]]
-
-
-@dataclass(frozen=True, slots=True)
-class KeySection(Record):
-    """What the summary files show of one tracked fact, rendered: kept while the releases that
-    state it stay the same, so that a run renders only the facts its releases touch."""
-
-    key: str
-    figure_html: str
-    figure_md: str
-    changes_html: str
-    changes_md: str
-    changes_json: str  # a statement a line
-    rewordings: Rewordings
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseSection(Record):
-    """What the summary files show of one release, rendered: its row in the overview and its
-    facts in the exports, kept while the release stays the same."""
-
-    name: str
-    title: str
-    facts: int
-    row_html: str
-    row_md: str
-    jsonl: str
-    csv: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import filecmp
 import hashlib
 import io
 import json
@@ -13,10 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -27,16 +26,9 @@ from .records import (
     Fact,
     FactChange,
     FactDelta,
-    KeySection,
-    Layout,
-    Part,
     ProcessedDocument,
     Rejected,
-    Release,
-    ReleaseSection,
     Rewording,
-    RewordingPart,
-    Rewordings,
     RunRecord,
     Timeline,
     VersionChange,
@@ -62,10 +54,7 @@ PAGE_KINDS = ("html", "md")
 # The fact changes of a run that the index lists: a first run over a large corpus adds every
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
-CLAIMS_MARK = "\0claims\0"  # where a page's reworded claims go: no template holds a NUL
-CLAIMS_FILES = ("changes.json", "changes.html", "changes.md")
-COPY_CHUNK = 1 << 20
-ITEMS_REMEMBERED = 1 << 16  # the page paths of this many items are kept between calls
+SLUGS_REMEMBERED = 1 << 16
 CSV_FIELDS = (
     "document",
     "start",
@@ -102,18 +91,6 @@ class Report:
     versions: tuple[VersionChange, ...]
     rejected: tuple[Rejected, ...]
     withdrawn: tuple[str, ...]
-    history: tuple[RunRecord, ...] = ()
-    deltas: tuple[FactDelta, ...] = ()
-
-
-@dataclass(frozen=True)
-class Overview:
-    """What the overview says of the run besides the facts: releases whose file changed, files
-    not used, the run history and the latest run's fact changes."""
-
-    versions: tuple[VersionChange, ...] = ()
-    rejected: tuple[Rejected, ...] = ()
-    withdrawn: tuple[str, ...] = ()
     history: tuple[RunRecord, ...] = ()
     deltas: tuple[FactDelta, ...] = ()
 
@@ -220,7 +197,7 @@ def movement_text(last: FactChange, move: tuple[str, float | None, float | None]
     return f"{arrow} {direction} {change}{share}"
 
 
-@lru_cache(maxsize=ITEMS_REMEMBERED)
+@lru_cache(maxsize=SLUGS_REMEMBERED)
 def slug(text: str) -> str:
     """A file-name-safe form of a key or a document name (remembered: a metric page links
     every release that states it, and a release is linked from each of its facts' pages)."""
@@ -336,24 +313,13 @@ def listed(lines: str) -> str:
     return lines.replace("\n", ",\n  ")
 
 
-def json_items(name: str, items: Sequence[str | Part], last: bool) -> Iterator[str | Part]:
-    """One list of a top-level JSON object, one item a line, from ITEMS: lines of the list
-    (listed), none empty."""
-    yield f' "{name}": ['
-    for number, item in enumerate(items):
-        yield ("," if number else "") + "\n  "
-        yield item
-    yield ("\n ]" if items else "]") + ("\n" if last else ",\n")
-
-
-def changes_json(keys: Sequence[KeySection], claims: Sequence[str | Part]) -> Iterator[str | Part]:
-    """The classified statements of every tracked fact and the reworded claims (CLAIMS: lines
-    of the list), as one JSON object of both lists, a statement a line."""
-    yield "{\n"
-    statements = [listed(k.changes_json) for k in keys if k.changes_json]
-    yield from json_items("changes", statements, last=False)
-    yield from json_items("rewordings", claims, last=True)
-    yield "}\n"
+def json_lists(lists: Mapping[str, Sequence[str]]) -> str:
+    """A top-level JSON object of lists, one item (json_item) a line."""
+    parts = []
+    for name, items in lists.items():
+        body = ",".join(f"\n  {item}" for item in items)
+        parts.append(f' "{name}": [{body}\n ]' if items else f' "{name}": []')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def metric_page(key: str, kind: str) -> str:
@@ -366,105 +332,11 @@ def document_page(name: str, kind: str) -> str:
     return f"documents/{slug(name.rsplit('.', 1)[0])}.{kind}"
 
 
-def key_item(key: str) -> str:
-    """How a tracked fact is named among the items of a report: its pages and its section."""
-    return f"metric:{key}"
-
-
-def release_item(name: str) -> str:
-    """How a release is named among the items of a report: its pages and its section."""
-    return f"release:{name}"
-
-
-def section_items(keys: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
-    """Digests of tracked facts (by key) and releases (by name) as digests of items."""
-    items = {key_item(key): digest for key, digest in keys.items()}
-    return items | {release_item(name): digest for name, digest in names.items()}
-
-
-def item_digests(
-    releases: Sequence[Release], tracked: Mapping[str, Sequence[str]], version: str
-) -> dict[str, str]:
-    """A digest of what the pages and section of each tracked fact and release show, so that
-    a run renders again only those whose inputs changed (TRACKED: the releases that state
-    each key with a page of its own). VERSION stands for what every item depends on: the
-    code, templates and rules, and what a release's facts were extracted under; a release is
-    then known by its name and hash, and a tracked fact by the releases that state it."""
-    hashes = {r.name: r.sha256 for r in releases}
-    digests: dict[str, str] = {}
-    for key, names in tracked.items():
-        sources = sorted(set(names))
-        digest = content_digest(version, key, *(f"{n}\0{hashes.get(n)}" for n in sources))
-        digests[key_item(key)] = digest
-    for release in releases:
-        linked = sorted(key for key in release.keys if key in tracked)
-        digests[release_item(release.name)] = content_digest(
-            version, release.name, release.sha256, *linked
-        )
-    return digests
-
-
-@lru_cache(maxsize=ITEMS_REMEMBERED)
-def item_pages(item: str) -> frozenset[str]:
-    """The pages of a tracked fact or a release, by its item name (remembered: a run asks
-    for those of every item of the report twice)."""
-    kind, _, name = item.partition(":")
-    if kind == "metric":
-        return frozenset(metric_page(name, page) for page in PAGE_KINDS)
-    return frozenset(release_pages(name))
-
-
-def page_digests(items: Mapping[str, str]) -> dict[str, str]:
-    """The digest of each page: that of its item."""
-    return {page: digest for item, digest in items.items() for page in item_pages(item)}
-
-
-def release_pages(name: str) -> set[str]:
-    """Every page of one release."""
-    return {document_page(name, kind) for kind in PAGE_KINDS}
-
-
-def pages_on_disk(folder: Path) -> set[str]:
-    """The metric and release pages in a report folder, read a folder at a time."""
-    found: set[str] = set()
-    for subfolder in PAGE_FOLDERS:
-        if (folder / subfolder).is_dir():
-            with os.scandir(folder / subfolder) as entries:
-                found |= {f"{subfolder}/{e.name}" for e in entries if e.is_file()}
-    return found
-
-
-def unchanged_pages(
-    folder: Path, digests: Mapping[str, str], before: Mapping[str, str]
-) -> set[str]:
-    """The pages whose inputs are those they were last written from, and still on disk."""
-    present = pages_on_disk(folder)
-    return {
-        path for path, digest in digests.items() if before.get(path) == digest and path in present
-    }
-
-
-def settled_items(
-    folder: Path,
-    items: Mapping[str, str],
-    pages: Mapping[str, str],
-    pages_before: Mapping[str, str],
-    sections_before: Mapping[str, str],
-) -> set[str]:
-    """The tracked facts and releases (ITEMS and their PAGES: digests) that need no rendering:
-    their section is kept under the same digest and their pages are on disk as last written
-    from it."""
-    unchanged = unchanged_pages(folder, pages, pages_before)
-    return {
-        item
-        for item, digest in items.items()
-        if sections_before.get(item) == digest and item_pages(item) <= unchanged
-    }
-
-
-def content_digest(*parts: str) -> str:
-    """The sha256 of strings kept apart, so that no two lists of parts share a digest."""
-    return hashlib.sha256("".join(f"{part}\0\1" for part in parts).encode("utf-8")).hexdigest()
+def page_paths(kind: str, name: str) -> dict[str, str]:
+    """The paths of the pages of a tracked fact ("metric", by key) or a release ("release",
+    by file name), by page kind."""
+    page = metric_page if kind == "metric" else document_page
+    return {ext: page(name, ext) for ext in PAGE_KINDS}
 
 
 @dataclass(frozen=True)
@@ -480,462 +352,173 @@ def macros(env: Environment) -> Macros:
     return Macros(env.get_template("_rows.html.j2").module, env.get_template("_rows.md.j2").module)
 
 
-def key_section(
-    timeline: Timeline,
-    rewordings: Sequence[Rewording],
-    titles: Mapping[str, str],
-    dates: Mapping[str, str | None],
-    rows: Macros,
-) -> KeySection:
-    """What the summary files show of one tracked fact (REWORDINGS: its reworded claims)."""
-    last, move, count = link.latest(timeline), link.movement(timeline), link.releases(timeline)
-    changes = link.changed_facts([timeline])
-    return KeySection(
-        key=timeline.key,
-        figure_html=str(rows.html.figure_row(timeline, last, move, count, titles)),
-        figure_md=str(rows.md.figure_row(timeline, last, move, count, titles)),
-        changes_html="".join(str(rows.html.change_row(c, titles)) for c in changes),
-        changes_md="".join(str(rows.md.change_row(c, titles)) for c in changes),
-        changes_json="\n".join(json_item(c) for c in changes),
-        rewordings=Rewordings.of(
-            [
-                RewordingPart(
-                    pair=content_digest(r.before_sentence, r.after_sentence),
-                    html=str(rows.html.rewording(r, timeline.label, titles, dates)),
-                    md=str(rows.md.rewording(r, timeline.label, titles, dates)),
-                    json=json_item(r),
-                )
-                for r in rewordings
-            ]
-        ),
-    )
-
-
-def release_section(processed: ProcessedDocument, rows: Macros) -> ReleaseSection:
-    """What the summary files show of one release."""
-    facts = sorted(processed.facts, key=fact_order)
-    return ReleaseSection(
-        name=processed.document.name,
-        title=processed.document.metadata.title,
-        facts=len(facts),
-        row_html=str(rows.html.release_row(processed)),
-        row_md=str(rows.md.release_row(processed)),
-        jsonl="".join(map(fact_line, facts)),
-        csv=csv_rows(facts),
-    )
-
-
-def shown_pairs(keys: Sequence[KeySection]) -> list[tuple[KeySection, tuple[str, ...]]]:
-    """The tracked facts that show reworded claims, with the pairs each shows: every pair of
-    sentences once, under the first fact that has it."""
-    seen: set[str] = set()
+def shown_rewordings(report: Report) -> list[tuple[Timeline, list[Rewording]]]:
+    """The reworded claims each tracked fact shows, in report order: every pair of sentences
+    once, under the first fact that has it."""
+    reworded: dict[str, list[Rewording]] = {}
+    for rewording in report.rewordings:
+        reworded.setdefault(rewording.after.key if rewording.after else "", []).append(rewording)
+    seen: set[tuple[str, str]] = set()
     shown = []
-    for section in keys:
-        pairs = []
-        for pair in section.rewordings.pairs:
+    for timeline in report.timelines:
+        claims = []
+        for claim in reworded.get(timeline.key, ()):
+            pair = (claim.before_sentence, claim.after_sentence)
             if pair not in seen:
                 seen.add(pair)
-                pairs.append(pair)
-        if pairs:
-            shown.append((section, tuple(pairs)))
+                claims.append(claim)
+        if claims:
+            shown.append((timeline, claims))
     return shown
 
 
-def claims_shown(claims: Rewordings, pairs: tuple[str, ...]) -> Rewordings:
-    """The claims of PAIRS among CLAIMS, each once: taken whole when they are all of them."""
-    if pairs == claims.pairs:
-        return claims
-    wanted = set(pairs)
-    parts = []
-    for part in claims.parts():
-        if part.pair in wanted:
-            wanted.discard(part.pair)
-            parts.append(part)
-    return Rewordings.of(parts)
-
-
-@dataclass(frozen=True)
-class Kept:
-    """Where the summary files find what is not in hand: the digest of each item's section,
-    the layouts of the files on disk as last written (layouts_in_place), and the store,
-    asked for the facts of releases (names, "jsonl" or "csv") and the reworded claims of
-    tracked facts (key: digest) that are needed."""
-
-    digests: Mapping[str, str]
-    layouts: Mapping[str, Layout]
-    exports: Callable[[Sequence[str], str], Iterable[str]]
-    claims: Callable[[Mapping[str, str]], Mapping[str, Rewordings]]
-
-    def in_place(self, file: str) -> Collection[str]:
-        """The names of the parts FILE holds in place."""
-        layout = self.layouts.get(file)
-        return layout.parts.keys() if layout else ()
-
-
-def part_name(item: str, digests: Mapping[str, str], *shown: str) -> str:
-    """The name of an item's part of a summary file, which changes with what the item's
-    section was rendered from (DIGESTS: by item) and with SHOWN, what the part shows of it."""
-    return " ".join((item, digests.get(item, ""), *shown))
-
-
-def exported(
-    releases: Sequence[ReleaseSection], column: str, file: str, kept: Kept | None
-) -> Iterator[Part]:
-    """The facts of each release as a part of an export FILE (COLUMN "jsonl" or "csv"), with
-    its text where the file as last written does not hold it in place: from the store when
-    KEPT, else from the sections."""
-    digests = kept.digests if kept else {}
-    in_place = kept.in_place(file) if kept else ()
-    names = [part_name(release_item(r.name), digests) for r in releases]
-    needed = [r for r, name in zip(releases, names, strict=True) if name not in in_place]
-    if kept:
-        pending = iter(kept.exports([r.name for r in needed], column))
-    else:
-        pending = (getattr(r, column) for r in needed)
-    for name in names:
-        yield Part(name, None) if name in in_place else Part(name, next(pending))
-
-
-def claim_parts(
-    shown: Sequence[tuple[KeySection, tuple[str, ...]]], kept: Kept | None
-) -> dict[str, list[Part]]:
-    """The reworded claims each tracked fact shows, as parts of the reworded-claims files
-    (file: parts), with their texts where a file as last written does not hold them in place:
-    the texts of a section read without them are asked for."""
-    digests = kept.digests if kept else {}
-    in_place = {file: kept.in_place(file) if kept else () for file in CLAIMS_FILES}
-    named = [
-        (section, pairs, part_name(key_item(section.key), digests, content_digest(*pairs)))
-        for section, pairs in shown
-    ]
-    needed = {s.key for s, _, name in named if any(name not in in_place[f] for f in CLAIMS_FILES)}
-    unread = {
-        s.key: digests.get(key_item(s.key), "")
-        for s, _, _ in named
-        if s.key in needed and not s.rewordings.read
-    }
-    fetched = kept.claims(unread) if kept and unread else {}
-    if set(fetched) != set(unread):
-        raise ValueError(f"reworded claims not kept: {sorted(set(unread) - set(fetched))}")
-    files: dict[str, list[Part]] = {file: [] for file in CLAIMS_FILES}
-    for section, pairs, name in named:
-        claims = None
-        if section.key in needed:
-            claims = claims_shown(fetched.get(section.key, section.rewordings), pairs)
-        by_file = {
-            "changes.json": listed(claims.json) if claims else None,
-            "changes.html": claims.html if claims else None,
-            "changes.md": claims.md if claims else None,
-        }
-        for file, text in by_file.items():
-            files[file].append(Part(name, None if name in in_place[file] else text))
-    return files
-
-
-def summary_files(
-    keys: Sequence[KeySection],
-    releases: Sequence[ReleaseSection],
-    overview: Overview,
-    templates: Path,
-    kept: Kept | None = None,
-) -> Iterator[tuple[str, Iterable[str | Part]]]:
-    """The files about the whole report, put together from the sections of its tracked facts
-    and of its releases (both in report order): the overview and reworded-claims pages, the
-    exports and the style sheet. Without KEPT, every text is in the sections; with it, the
-    releases' facts and the claims of sections read without them come from the store, and
-    what a file as last written holds in place is not asked for (a large report streams
-    the facts rather than holding them)."""
+def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
+    """The files about the whole report: the exports, the style sheet, the overview and the
+    reworded-claims pages."""
     env = environment(templates)
-    shown = shown_pairs(keys)
+    rows = macros(env)
+    documents = {p.document.name: p.document for p in report.documents}
+    titles = {name: doc.metadata.title for name, doc in documents.items()}
+    dates = {name: doc.metadata.date for name, doc in documents.items()}
+    facts = sorted((fact for p in report.documents for fact in p.facts), key=fact_order)
+    yield "facts.jsonl", "".join(map(fact_line, facts))
+    yield "facts.csv", csv_rows(facts, header=True)
+    yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
+    changes = [(t, link.changed_facts([t])) for t in report.timelines]
+    shown = shown_rewordings(report)
+    claims = [(t, claim) for t, found in shown for claim in found]
+    yield (
+        "changes.json",
+        json_lists(
+            {
+                "changes": [json_item(c) for _, found in changes for c in found],
+                "rewordings": [json_item(claim) for _, claim in claims],
+            }
+        ),
+    )
     variables: dict[str, Any] = {
-        "titles": {r.name: r.title for r in releases},
-        "versions": overview.versions,
-        "rejected": overview.rejected,
-        "withdrawn": overview.withdrawn,
-        "history": overview.history,
-        "latest_run": overview.history[-1] if overview.history else None,
-        "deltas": overview.deltas[:DELTAS_SHOWN],
-        "deltas_total": len(overview.deltas),
-        "fact_count": sum(r.facts for r in releases),
-        "rewording_count": sum(len(pairs) for _, pairs in shown),
+        "titles": titles,
+        "versions": report.versions,
+        "rejected": report.rejected,
+        "withdrawn": report.withdrawn,
+        "history": report.history,
+        "latest_run": report.history[-1] if report.history else None,
+        "deltas": report.deltas[:DELTAS_SHOWN],
+        "deltas_total": len(report.deltas),
+        "fact_count": len(facts),
+        "rewording_count": len(claims),
         "root": "",
     }
-    yield "facts.jsonl", exported(releases, "jsonl", "facts.jsonl", kept)
-    header = csv_rows((), header=True)
-    yield "facts.csv", chain((header,), exported(releases, "csv", "facts.csv", kept))
-    yield "style.css", ((templates / "style.css").read_text(encoding="utf-8"),)
-    claims = claim_parts(shown, kept)
-    yield "changes.json", changes_json(keys, claims["changes.json"])
-    parts = {
-        "html": (Markup, [(k.figure_html, k.changes_html) for k in keys], "row_html"),
-        "md": (str, [(k.figure_md, k.changes_md) for k in keys], "row_md"),
-    }
-    for kind, (mark, rows, row) in parts.items():
+    for kind, mark in (("html", Markup), ("md", str)):
+        macro = getattr(rows, kind)
+        figures = [
+            macro.figure_row(t, link.latest(t), link.movement(t), link.releases(t), titles)
+            for t in report.timelines
+        ]
         page_vars = variables | {
-            "figure_rows": [mark(figure) for figure, _ in rows],
-            "change_rows": [mark(changes) for _, changes in rows if changes],
-            "release_rows": [mark(getattr(r, row)) for r in releases],
-            "rewording_parts": [Markup(CLAIMS_MARK)] if shown else [],
+            "figure_rows": [mark(str(row)) for row in figures],
+            "change_rows": [mark(str(macro.change_row(c, titles))) for _, f in changes for c in f],
+            "release_rows": [mark(str(macro.release_row(p))) for p in report.documents],
+            "rewording_parts": [
+                mark(str(macro.rewording(claim, t.label, titles, dates))) for t, claim in claims
+            ],
         }
-        yield f"index.{kind}", (env.get_template(f"index.{kind}.j2").render(page_vars),)
-        page = env.get_template(f"changes.{kind}.j2").render(page_vars)
-        head, _, tail = page.partition(CLAIMS_MARK)
-        yield f"changes.{kind}", [head, *claims[f"changes.{kind}"], tail] if shown else (page,)
+        yield f"index.{kind}", env.get_template(f"index.{kind}.j2").render(page_vars)
+        yield f"changes.{kind}", env.get_template(f"changes.{kind}.j2").render(page_vars)
 
 
-def texts(pieces: Iterable[str | Part]) -> Iterator[str]:
-    """The text of each piece of a file, every part's in hand."""
-    for piece in pieces:
-        if isinstance(piece, str):
-            yield piece
-        elif piece.text is None:
-            raise ValueError(f"the text of part {piece.name} is not in hand")
-        else:
-            yield piece.text
-
-
-def metric_pages(
-    timelines: Iterable[Timeline],
-    titles: Mapping[str, str],
-    templates: Path,
-    unchanged: AbstractSet[str] = frozenset(),
-) -> Iterator[tuple[str, Iterable[str]]]:
-    """The page of each tracked fact but those in UNCHANGED (TITLES: of its releases)."""
+def metric_pages(report: Report, templates: Path) -> Iterator[tuple[str, Callable[[], str]]]:
+    """The pages of each tracked fact, each rendered when called."""
     env = environment(templates)
-    for timeline in timelines:
-        paths = {kind: metric_page(timeline.key, kind) for kind in PAGE_KINDS}
-        if set(paths.values()) <= unchanged:
-            continue
-        page_vars = {"t": timeline, "chart": chart_svg(timeline), "titles": titles, "root": "../"}
-        for kind, path in paths.items():
-            yield path, (env.get_template(f"metric.{kind}.j2").render(page_vars),)
+    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    for timeline in report.timelines:
+        chart = cache(partial(chart_svg, timeline))  # drawn once for both kinds of page
+        for kind, path in page_paths("metric", timeline.key).items():
+            template = env.get_template(f"metric.{kind}.j2")
+            yield path, partial(render_metric, template, timeline, titles, chart)
+
+
+def render_metric(
+    template: Any, timeline: Timeline, titles: Mapping[str, str], chart: Callable[[], str]
+) -> str:
+    """A tracked fact's page, with its chart."""
+    return str(template.render({"t": timeline, "chart": chart(), "titles": titles, "root": "../"}))
+
+
+def document_pages(report: Report, templates: Path) -> Iterator[tuple[str, Callable[[], str]]]:
+    """The pages of each release, each rendered when called; its facts link to the pages of
+    the tracked facts."""
+    env = environment(templates)
+    pages = frozenset(timeline.key for timeline in report.timelines)
+    for processed in report.documents:
+        for kind, path in page_paths("release", processed.document.name).items():
+            template = env.get_template(f"document.{kind}.j2")
+            yield path, partial(render_document, template, processed, pages)
+
+
+def render_document(template: Any, processed: ProcessedDocument, pages: frozenset[str]) -> str:
+    """A release's page, its quantities highlighted."""
+    page_vars = {"p": processed, "blocks": highlighted(processed), "pages": pages, "root": "../"}
+    return str(template.render(page_vars))
 
 
 def render_pages(
     report: Report, templates: Path, unchanged: AbstractSet[str] = frozenset()
-) -> Iterator[tuple[str, Iterable[str]]]:
-    """Every report file as (path inside the report folder, its text in pieces), one at a
-    time; the metric and release pages in UNCHANGED are left out (they are on disk as they
-    would be rendered)."""
-    rows = macros(environment(templates))
-    titles = {p.document.name: p.document.metadata.title for p in report.documents}
-    dates = {p.document.name: p.document.metadata.date for p in report.documents}
-    reworded: dict[str, list[Rewording]] = {}
-    for rewording in report.rewordings:
-        reworded.setdefault(rewording.after.key if rewording.after else "", []).append(rewording)
-    keys = [key_section(t, reworded.get(t.key, ()), titles, dates, rows) for t in report.timelines]
-    releases = [release_section(p, rows) for p in report.documents]
-    overview = Overview(
-        report.versions, report.rejected, report.withdrawn, report.history, report.deltas
-    )
-    yield from (
-        (path, texts(pieces)) for path, pieces in summary_files(keys, releases, overview, templates)
-    )
-    yield from metric_pages(report.timelines, titles, templates, unchanged)
-    pages = {timeline.key for timeline in report.timelines}
-    yield from document_pages(report.documents, pages, templates, unchanged)
-
-
-def document_pages(
-    documents: Iterable[ProcessedDocument],
-    pages: AbstractSet[str],
-    templates: Path,
-    unchanged: AbstractSet[str] = frozenset(),
-) -> Iterator[tuple[str, Iterable[str]]]:
-    """The page of each release but those in UNCHANGED (PAGES: the keys with a page of their
-    own, which the release's facts link to); a release page needs no other release."""
-    env = environment(templates)
-    for processed in documents:
-        if release_pages(processed.document.name) <= unchanged:
-            continue
-        paths = {kind: document_page(processed.document.name, kind) for kind in PAGE_KINDS}
-        page_vars = {
-            "p": processed,
-            "blocks": highlighted(processed),
-            "pages": pages,
-            "root": "../",
-        }
-        for kind, path in paths.items():
-            yield path, (env.get_template(f"document.{kind}.j2").render(page_vars),)
+) -> Iterator[tuple[str, str]]:
+    """Every report file as (path inside the report folder, text), one at a time; the metric
+    and release pages in UNCHANGED are left out (they are on disk as they would be rendered)."""
+    yield from summary_files(report, templates)
+    for path, page in chain(metric_pages(report, templates), document_pages(report, templates)):
+        if path not in unchanged:
+            yield path, page()
 
 
 def render(report: Report, templates: Path) -> dict[str, str]:
     """Every report file, by path inside the report folder."""
-    return {name: "".join(pieces) for name, pieces in render_pages(report, templates)}
+    return dict(render_pages(report, templates))
 
 
-def same_bytes(a: Path, b: Path) -> bool:
-    """Whether two files hold the same bytes (sizes first: most changes change the size)."""
-    return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
-
-
-def write_if_changed(path: Path, pieces: Iterable[str]) -> bool:
+def write_if_changed(path: Path, data: bytes) -> bool:
     """Write a file through a temporary file and a rename, unless it already holds exactly
-    this text; a text in many pieces is streamed, then compared with the file on disk."""
-    whole = pieces[0] if isinstance(pieces, tuple) and len(pieces) == 1 else None
-    if whole is not None and path.exists() and path.read_text(encoding="utf-8") == whole:
-        return False
+    these bytes."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(pieces)
-    if whole is None and path.exists() and same_bytes(path, temporary):
-        temporary.unlink()
-        return False
+    temporary.write_bytes(data)
     temporary.replace(path)
     return True
 
 
-class ReportChanged(RuntimeError):
-    """A summary file changed on disk while a run was copying parts from it."""
-
-
-def unchanged_since(stat: os.stat_result, layout: Layout) -> bool:
-    """Whether a file is the one written with this layout: same size, time and inode."""
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (
-        layout.size,
-        layout.modified,
-        layout.inode,
-    )
-
-
-def layouts_in_place(folder: Path, layouts: Mapping[str, Layout]) -> dict[str, Layout]:
-    """The layouts of the summary files that are on disk as they were written."""
-    found = {}
-    for name, layout in layouts.items():
-        try:
-            stat = (folder / name).stat()
-        except OSError:
-            continue
-        if unchanged_since(stat, layout):
-            found[name] = layout
+def pages_on_disk(folder: Path) -> set[str]:
+    """The metric and release pages in a report folder, read a folder at a time."""
+    found: set[str] = set()
+    for subfolder in PAGE_FOLDERS:
+        if (folder / subfolder).is_dir():
+            with os.scandir(folder / subfolder) as entries:
+                found |= {f"{subfolder}/{e.name}" for e in entries if e.is_file()}
     return found
 
 
-class Splice:
-    """Copies parts of a file as last written into the file being written, adjacent parts in
-    one go; the old file is opened on the first part, and must be as written."""
-
-    def __init__(self, path: Path, layout: Layout | None, target: BinaryIO) -> None:
-        self.path, self.layout, self.target = path, layout, target
-        self.source: BinaryIO | None = None
-        self.start = self.length = 0
-
-    def __enter__(self) -> Splice:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.source:
-            self.source.close()
-
-    def part(self, name: str) -> int:
-        """Queue the bytes of part NAME for copying; their length."""
-        if self.layout is None or name not in self.layout.parts:
-            raise ValueError(f"{self.path.name}: part {name} is neither in hand nor in the file")
-        if self.source is None:
-            self.source = self.path.open("rb")
-            if not unchanged_since(os.fstat(self.source.fileno()), self.layout):
-                raise ReportChanged(f"{self.path}: changed while this run was writing it")
-        offset, length = self.layout.parts[name]
-        if offset != self.start + self.length:
-            self.flush()
-            self.start = offset
-        self.length += length
-        return length
-
-    def flush(self) -> None:
-        """Copy the bytes queued."""
-        if self.source and self.length:
-            self.source.seek(self.start)
-            left = self.length
-            while left:
-                chunk = self.source.read(min(left, COPY_CHUNK))
-                if not chunk:
-                    raise ReportChanged(f"{self.path}: shorter than when it was written")
-                self.target.write(chunk)
-                left -= len(chunk)
-        self.start += self.length
-        self.length = 0
-
-
-def write_parts(
-    path: Path, pieces: Iterable[str | Part], before: Layout | None = None
-) -> tuple[bool, Layout]:
-    """Write a file through a temporary file and a rename, unless it already holds exactly
-    these bytes; a part without text is copied from the file as last written (BEFORE: where
-    its parts lie). Whether the file was written, and where its parts lie now."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    parts: dict[str, tuple[int, int]] = {}
-    at = 0
-    with temporary.open("wb") as target, Splice(path, before, target) as splice:
-        for piece in pieces:
-            if isinstance(piece, Part) and piece.text is None:
-                length = splice.part(piece.name)
-            else:
-                splice.flush()
-                data = (piece if isinstance(piece, str) else piece.text or "").encode("utf-8")
-                target.write(data)
-                length = len(data)
-            if isinstance(piece, Part):
-                parts[piece.name] = (at, length)
-            at += length
-        splice.flush()
-    written = not (path.exists() and same_bytes(path, temporary))
-    if written:
-        temporary.replace(path)
-    else:
-        temporary.unlink()
-    stat = path.stat()
-    return written, Layout(stat.st_size, stat.st_mtime_ns, stat.st_ino, parts)
-
-
-def write_summary_files(
-    folder: Path, files: Iterable[tuple[str, Iterable[str | Part]]], before: Mapping[str, Layout]
-) -> tuple[list[str], dict[str, Layout]]:
-    """Write the summary files whose content changed, copying what BEFORE says a file holds
-    in place: the paths written, and where the parts lie in each file that has any."""
-    written, layouts = [], {}
-    for name, pieces in files:
-        changed, layout = write_parts(folder / name, pieces, before.get(name))
-        if changed:
-            written.append(name)
-        if layout.parts:
-            layouts[name] = layout
-    return written, layouts
-
-
 def write_reports(
-    folder: Path, files: Iterable[tuple[str, Iterable[str]]], kept: Collection[str] = ()
-) -> list[str]:
-    """Write report files whose content changed and remove pages neither produced nor KEPT;
-    return the paths written or removed, sorted."""
-    produced: set[str] = set(kept)
-    written = write_files(folder, noted(files, produced))
-    return sorted(written + remove_stale_pages(folder, produced))
-
-
-def remove_stale_pages(folder: Path, pages: Collection[str]) -> list[str]:
-    """Remove the metric and release pages not among PAGES; return their paths."""
-    removed = sorted(pages_on_disk(folder) - set(pages))
+    folder: Path, files: Iterable[tuple[str, str]], kept: Collection[str] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """Write the report files whose content changed and remove the pages neither produced
+    nor KEPT: the paths written or removed, sorted, and the sha256 of each file produced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written, digests = [], {}
+    for name, text in files:
+        data = text.encode("utf-8")
+        digests[name] = hashlib.sha256(data).hexdigest()
+        if write_if_changed(folder / name, data):
+            written.append(name)
+    removed = sorted(pages_on_disk(folder) - set(digests) - set(kept))
     for name in removed:
         (folder / name).unlink()
-    return removed
-
-
-def noted(
-    files: Iterable[tuple[str, Iterable[str]]], names: set[str]
-) -> Iterator[tuple[str, Iterable[str]]]:
-    """The files as they are, their names added to NAMES as they pass."""
-    for name, pieces in files:
-        names.add(name)
-        yield name, pieces
-
-
-def write_files(folder: Path, files: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
-    """Write the files whose content changed; return the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return [name for name, pieces in files if write_if_changed(folder / name, pieces)]
+    return sorted(written + removed), digests
 
 
 def delta_rows(deltas: Sequence[FactDelta]) -> list[dict[str, str]]:

@@ -1,5 +1,6 @@
-"""The state store (SQLite by default, PostgreSQL by URL): documents, their versions, runs,
-failures and processed results."""
+"""The state store (SQLite by default, PostgreSQL by URL): the product of the runs (runs,
+documents and their versions, failures, the facts each release states, each run's fact
+changes) and one table of cached results of the expensive per-release steps."""
 
 from __future__ import annotations
 
@@ -11,23 +12,19 @@ import json
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Connection,
     Engine,
-    Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
-    RowMapping,
     Table,
     Text,
     UniqueConstraint,
@@ -37,7 +34,6 @@ from sqlalchemy import (
     make_url,
     select,
     text,
-    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
@@ -48,28 +44,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 
-from .records import (
-    Block,
-    CleanedDocument,
-    Comparison,
-    DiffSpan,
-    Fact,
-    FactDelta,
-    KeySection,
-    LastRun,
-    Layout,
-    Metadata,
-    NormalizedDocument,
-    ProcessedDocument,
-    Rejected,
-    Release,
-    ReleaseSection,
-    Removal,
-    Rewordings,
-    RunRecord,
-    SourceFile,
-    plain,
-)
+from .records import Fact, FactDelta, LastRun, Rejected, RunRecord, SourceFile, plain
 
 LOCK_FILE = "run.lock"
 FINISHED = "('completed', 'completed with failures', 'failed')"
@@ -82,19 +57,6 @@ ENGINES: dict[tuple[int, str, tuple[int, int] | None], Engine] = {}
 NAMES_PER_QUERY = 1000
 METADATA = MetaData()
 T = TypeVar("T")
-KEY_SECTION_TEXTS = (
-    "figure_html",
-    "figure_md",
-    "changes_html",
-    "changes_md",
-    "changes_json",
-    "pairs",
-    "rewordings_html",
-    "rewordings_md",
-    "rewordings_json",
-    "rewording_sizes",
-)
-CLAIM_TEXTS = ("rewordings_html", "rewordings_md", "rewordings_json")
 RUNS = Table(
     "runs",
     METADATA,
@@ -115,7 +77,6 @@ RUNS = Table(
             "facts_removed",
         )
     ),
-    Column("fingerprint", Text),
     Column("code", Text),
     Column("reports", Text),
     Column("facts", Integer),
@@ -148,15 +109,6 @@ FAILURES = Table(
     Column("reason", Text, nullable=False),
     Column("seq", Integer, nullable=False, server_default="0"),
 )
-CLEANED = Table(
-    "cleaned",
-    METADATA,
-    Column("sha256", Text, nullable=False),
-    Column("rules", Text, nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("candidates", Text),
-    PrimaryKeyConstraint("sha256", "rules"),
-)
 RUN_FACTS = Table(
     "run_facts",
     METADATA,
@@ -165,107 +117,25 @@ RUN_FACTS = Table(
     Column("payload", Text, nullable=False),
     Column("seq", Integer, nullable=False, server_default="0"),
 )
-SNAPSHOT = Table(
-    "snapshot",
+# The facts each current release states, as the last run that produced facts read them, and
+# the cache key they were extracted under: the next run compares its facts with these.
+FACTS = Table(
+    "facts",
     METADATA,
     Column("name", Text, primary_key=True),
+    Column("sha256", Text, nullable=False),
+    Column("extraction", Text, nullable=False),
     Column("facts", Text, nullable=False),
-    Column("sha256", Text),
-    Column("fingerprint", Text),
-    Column("release", Text),
 )
-# The facts of the snapshot again, by release and key: a run reads those of the keys it links.
-STATEMENTS = Table(
-    "statements",
+# Results of the per-release steps that cost, by step and by a key that digests everything
+# the result depends on; a run keeps the entries it used and drops the rest.
+CACHE = Table(
+    "cache",
     METADATA,
-    Column("name", Text, nullable=False),
+    Column("step", Text, nullable=False),
     Column("key", Text, nullable=False),
-    Column("facts", Text, nullable=False),
-    PrimaryKeyConstraint("name", "key"),
-    Index("statements_by_key", "key"),
-)
-# The boilerplate candidates of the releases read last, counted: a run counts only the
-# releases added, changed or removed since, rather than reading the candidates of all.
-BOILERPLATE_BASIS = Table(
-    "boilerplate_basis",
-    METADATA,
-    Column("rules", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("sha256", Text, nullable=False),
-    PrimaryKeyConstraint("rules", "name"),
-)
-BOILERPLATE_COUNTS = Table(
-    "boilerplate_counts",
-    METADATA,
-    Column("rules", Text, nullable=False),
-    Column("digest", Text, nullable=False),
-    Column("candidate", Text, nullable=False),
-    Column("releases", Integer, nullable=False),
-    PrimaryKeyConstraint("rules", "digest"),
-)
-PROCESSED = Table(
-    "processed",
-    METADATA,
-    Column("sha256", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("fingerprint", Text, nullable=False),
     Column("payload", Text, nullable=False),
-    PrimaryKeyConstraint("sha256", "name", "fingerprint"),
-)
-# What each metric and release page of a report folder was last rendered from.
-REPORT_PAGES = Table(
-    "report_pages",
-    METADATA,
-    Column("reports", Text, nullable=False),
-    Column("path", Text, nullable=False),
-    Column("digest", Text, nullable=False),
-    PrimaryKeyConstraint("reports", "path"),
-)
-# Sentence pairs compared by earlier runs, under the diff code of `version`.
-COMPARISONS = Table(
-    "comparisons",
-    METADATA,
-    Column("version", Text, nullable=False),
-    Column("digest", Text, nullable=False),
-    Column("similarity", Float, nullable=False),
-    Column("spans", Text, nullable=False),
-    PrimaryKeyConstraint("version", "digest"),
-)
-# The rendered sections of each tracked fact and release of a report folder, with the digest
-# of what each was rendered from; texts are kept as they are (no JSON around them), since a
-# run reads every one back to put the summary files together.
-KEY_SECTIONS = Table(
-    "key_sections",
-    METADATA,
-    Column("reports", Text, nullable=False),
-    Column("key", Text, nullable=False),
-    Column("digest", Text, nullable=False),
-    *(Column(name, Text, nullable=False) for name in KEY_SECTION_TEXTS),
-    PrimaryKeyConstraint("reports", "key"),
-)
-RELEASE_SECTIONS = Table(
-    "release_sections",
-    METADATA,
-    Column("reports", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("digest", Text, nullable=False),
-    Column("title", Text, nullable=False),
-    Column("facts", Integer, nullable=False),
-    *(Column(name, Text, nullable=False) for name in ("row_html", "row_md", "jsonl", "csv")),
-    PrimaryKeyConstraint("reports", "name"),
-)
-# Where the parts of each summary file of a report folder lie in it as last written, so that
-# a run copies the parts it did not change rather than reading them from here.
-SUMMARY_LAYOUTS = Table(
-    "summary_layouts",
-    METADATA,
-    Column("reports", Text, nullable=False),
-    Column("file", Text, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("modified", BigInteger, nullable=False),
-    Column("inode", BigInteger, nullable=False),
-    Column("parts", Text, nullable=False),
-    PrimaryKeyConstraint("reports", "file"),
+    PrimaryKeyConstraint("step", "key"),
 )
 # Columns added after the first release of the store; older databases gain them on open.
 COLUMNS_ADDED = (
@@ -275,13 +145,23 @@ COLUMNS_ADDED = (
     ("runs", "recurring", "INTEGER"),
     ("failures", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ("run_facts", "seq", "INTEGER NOT NULL DEFAULT 0"),
-    ("cleaned", "candidates", "TEXT"),
-    ("snapshot", "sha256", "TEXT"),
-    ("snapshot", "fingerprint", "TEXT"),
-    ("snapshot", "release", "TEXT"),
 )
-# Tables of earlier versions that nothing reads any more; older databases lose them on open.
-TABLES_DROPPED = ("files_seen",)
+# Tables of earlier versions that nothing reads any more; older databases lose them on open
+# (the facts of `snapshot` are carried into `facts` first).
+TABLES_DROPPED = (
+    "boilerplate_basis",
+    "boilerplate_counts",
+    "cleaned",
+    "comparisons",
+    "files_seen",
+    "key_sections",
+    "processed",
+    "release_sections",
+    "report_pages",
+    "snapshot",
+    "statements",
+    "summary_layouts",
+)
 
 
 class StoreError(RuntimeError):
@@ -298,6 +178,36 @@ class Inventory:
     removed: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Stated:
+    """What a release states, as a run stores it: its version, the cache key its facts were
+    extracted under, and the facts."""
+
+    name: str
+    sha256: str
+    extraction: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ended, all of it recorded in one transaction: the files it read (versions
+    stored for those given with their bytes), what it could not use, its status and fact
+    changes; and, for a run that produced a report, the facts now stated (CURRENT names
+    every release, STATED those whose facts changed), what the report says (code, report
+    folder, facts, recurring facts) and the cache entries to keep, by step."""
+
+    inventory: Inventory
+    failures: Sequence[Rejected]
+    status: str
+    deltas: Sequence[FactDelta] = ()
+    sources: Sequence[SourceFile] = ()
+    current: Collection[str] | None = None
+    stated: Sequence[Stated] = ()
+    outcome: tuple[str, str, int, int] | None = None
+    cached: Mapping[str, Collection[str]] = field(default_factory=dict)
+
+
 def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Sequence[T]]:
     """Items in slices of SIZE, for queries and inserts that must stay below the database's
     limit on parameters."""
@@ -305,105 +215,9 @@ def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Seque
         yield items[start : start + size]
 
 
-def column_pairs(db: Connection, key: Any, value: Any, *where: Any) -> dict[Any, Any]:
-    """Two columns of the rows where WHERE holds, as a mapping from the first to the second."""
-    return dict(db.execute(select(key, value).where(*where)).all())
-
-
-def candidate_digest(candidate: str) -> str:
-    """A boilerplate candidate's key: the text may be longer than an index allows."""
-    return hashlib.sha256(candidate.encode("utf-8")).hexdigest()
-
-
 def encode(record: Any) -> str:
     """A record as canonical JSON."""
     return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
-
-
-def decode_cleaned(payload: str) -> CleanedDocument:
-    """A cleaned document from its JSON."""
-    raw: dict[str, Any] = json.loads(payload)
-    return CleanedDocument(
-        name=raw["name"],
-        sha256=raw["sha256"],
-        front_matter=raw["front_matter"],
-        blocks=tuple(Block(**b) for b in raw["blocks"]),
-        removed=tuple(Removal(**r) for r in raw["removed"]),
-        encoding=raw.get("encoding", "utf-8"),
-    )
-
-
-def encode_processed(processed: ProcessedDocument) -> str:
-    """A processed document as canonical JSON."""
-    return json.dumps(plain(processed), sort_keys=True, ensure_ascii=False, allow_nan=False)
-
-
-def decode_processed(payload: str) -> ProcessedDocument:
-    """The inverse of encode_processed."""
-    raw: dict[str, Any] = json.loads(payload)
-    doc = raw["document"]
-    document = NormalizedDocument(
-        name=doc["name"],
-        sha256=doc["sha256"],
-        metadata=Metadata(**doc["metadata"]),
-        text=doc["text"],
-        removed=tuple(Removal(**r) for r in doc["removed"]),
-    )
-    return ProcessedDocument(document, tuple(Fact(**f) for f in raw["facts"]))
-
-
-def decode_release(payload: str) -> Release:
-    """A release as a run needs it, from its JSON."""
-    raw: dict[str, Any] = json.loads(payload)
-    return Release(**raw | {"keys": tuple(raw["keys"]), "metrics": tuple(raw["metrics"])})
-
-
-def key_section_row(section: KeySection) -> dict[str, str]:
-    """A tracked fact's section as the columns of its row: the digests of its pairs joined by
-    newlines (which none holds), the sizes of each claim's HTML and Markdown."""
-    claims = section.rewordings
-    return {
-        "key": section.key,
-        "figure_html": section.figure_html,
-        "figure_md": section.figure_md,
-        "changes_html": section.changes_html,
-        "changes_md": section.changes_md,
-        "changes_json": section.changes_json,
-        "pairs": "\n".join(claims.pairs),
-        "rewordings_html": claims.html,
-        "rewordings_md": claims.md,
-        "rewordings_json": claims.json,
-        "rewording_sizes": " ".join(f"{html},{md}" for html, md in claims.sizes),
-    }
-
-
-def key_section_of(row: RowMapping) -> KeySection:
-    """The inverse of key_section_row; a row read without the texts of its reworded claims
-    gives their pairs and sizes only."""
-    return KeySection(
-        key=row["key"],
-        figure_html=row["figure_html"],
-        figure_md=row["figure_md"],
-        changes_html=row["changes_html"],
-        changes_md=row["changes_md"],
-        changes_json=row["changes_json"],
-        rewordings=rewordings_of(row),
-    )
-
-
-def rewordings_of(row: RowMapping) -> Rewordings:
-    """The reworded claims of a tracked fact's row, with their texts where it holds them."""
-    sizes = tuple(
-        (int(html), int(md))
-        for html, _, md in (size.partition(",") for size in row["rewording_sizes"].split())
-    )
-    return Rewordings(
-        pairs=tuple(row["pairs"].split("\n")) if sizes else (),
-        sizes=sizes,
-        html=row.get("rewordings_html", ""),
-        md=row.get("rewordings_md", ""),
-        json=row.get("rewordings_json", ""),
-    )
 
 
 def now() -> str:
@@ -535,9 +349,24 @@ def check_store(url: str) -> None:
         raise cannot_open(url, error) from error
 
 
+def carry_snapshot(db: Connection) -> None:
+    """Carry the facts of an earlier version's snapshot into the facts table, so that the
+    first run after an upgrade reports no fact as new that was stated before."""
+    found = set(inspect(db).get_table_names())
+    if "snapshot" not in found:
+        return
+    columns = {c["name"] for c in inspect(db).get_columns("snapshot")}
+    sha256 = "COALESCE(sha256, '')" if "sha256" in columns else "''"
+    db.exec_driver_sql(
+        f"INSERT INTO facts (name, sha256, extraction, facts) "
+        f"SELECT name, {sha256}, '', facts FROM snapshot WHERE name NOT IN (SELECT name FROM facts)"
+    )
+
+
 def drop_old_tables(db: Connection) -> None:
     """Drop the tables an earlier version kept and this one does not read."""
-    for table in set(TABLES_DROPPED) & set(inspect(db).get_table_names()):
+    carry_snapshot(db)
+    for table in sorted(set(TABLES_DROPPED) & set(inspect(db).get_table_names())):
         db.exec_driver_sql(f"DROP TABLE {table}")
 
 
@@ -571,6 +400,12 @@ def insert_rows(db: Connection, table: Table, rows: Iterable[dict[str, Any]]) ->
         db.execute(table.insert(), chunk)
 
 
+def delete_named(db: Connection, column: Any, names: Iterable[str], *where: Any) -> None:
+    """Delete the rows whose COLUMN is one of NAMES (and WHERE holds), a thousand a query."""
+    for chunk in in_chunks(sorted(names)):
+        db.execute(column.table.delete().where(column.in_(chunk), *where))
+
+
 def record_sources(
     db: Connection, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
 ) -> None:
@@ -595,91 +430,29 @@ def record_sources(
         )
 
 
-def snapshot_versions(db: Connection) -> dict[str, tuple[str | None, str | None]]:
-    """The hash and extraction fingerprint of each document of the snapshot, by name; (None,
-    None) for a document stored before the snapshot kept its facts by key, so that it is
-    read again and stored anew."""
-    columns = (SNAPSHOT.c.name, SNAPSHOT.c.sha256, SNAPSHOT.c.fingerprint, SNAPSHOT.c.release)
-    return {
-        name: (sha256, fingerprint) if release is not None else (None, None)
-        for name, sha256, fingerprint, release in db.execute(select(*columns))
-    }
-
-
-def replace_snapshot(
-    db: Connection,
-    current: Collection[str],
-    changed: Sequence[ProcessedDocument],
-    fingerprint: str | None,
-    texts: Mapping[Fact, str],
-) -> None:
-    """Make the snapshot the facts of the CURRENT documents, rewriting only those that CHANGED
-    since it was written (with what a run needs of each) and dropping those gone (TEXTS: the
-    JSON of each fact of CHANGED)."""
-    gone = set(snapshot_versions(db)) - set(current)
-    stale = sorted(gone | {p.document.name for p in changed})
-    for table in (SNAPSHOT, STATEMENTS):
-        for names in in_chunks(stale):
-            db.execute(table.delete().where(table.c.name.in_(names)))
-    # Rows are made as they are inserted, a thousand at a time: made all at once, they
-    # raised the peak memory of a first run at 10,000 releases by a tenth.
-    insert_rows(db, SNAPSHOT, (snapshot_row(p, fingerprint, texts) for p in changed))
-    insert_rows(db, STATEMENTS, (row for p in changed for row in statement_rows(p, texts)))
-
-
-def json_list(texts: Iterable[str]) -> str:
-    """A JSON list of items already encoded."""
-    return "[" + ", ".join(texts) + "]"
-
-
-def snapshot_row(
-    processed: ProcessedDocument, fingerprint: str | None, texts: Mapping[Fact, str]
-) -> dict[str, Any]:
-    """A release's row of the snapshot: its facts, and what a run needs of it."""
-    return {
-        "name": processed.document.name,
-        "facts": json_list(texts[fact] for fact in processed.facts),
-        "sha256": processed.document.sha256,
-        "fingerprint": fingerprint,
-        "release": encode(Release.of(processed)),
-    }
-
-
-def statement_rows(processed: ProcessedDocument, texts: Mapping[Fact, str]) -> list[dict[str, Any]]:
-    """A release's rows of the statements: its facts under each key."""
-    by_key: dict[str, list[str]] = {}
-    for fact in processed.facts:
-        by_key.setdefault(fact.key, []).append(texts[fact])
-    name = processed.document.name
-    return [{"name": name, "key": k, "facts": json_list(facts)} for k, facts in by_key.items()]
-
-
-def replace_page_digests(db: Connection, reports: str, digests: dict[str, str]) -> None:
-    """What the pages of a report folder were rendered from, inside the caller's transaction;
-    only the rows that differ are written."""
-    pages = REPORT_PAGES.c
-    before: dict[str, str] = column_pairs(db, pages.path, pages.digest, pages.reports == reports)
-    delete_page_digests(db, reports, [p for p, d in before.items() if digests.get(p) != d])
+def replace_facts(db: Connection, current: Collection[str], stated: Sequence[Stated]) -> None:
+    """Make the facts table those of the CURRENT releases, rewriting those STATED anew."""
+    known = {name for (name,) in db.execute(select(FACTS.c.name))}
+    delete_named(db, FACTS.c.name, (known - set(current)) | {s.name for s in stated})
     insert_rows(
         db,
-        REPORT_PAGES,
+        FACTS,
         (
-            {"reports": reports, "path": p, "digest": d}
-            for p, d in sorted(digests.items())
-            if before.get(p) != d
+            {
+                "name": s.name,
+                "sha256": s.sha256,
+                "extraction": s.extraction,
+                "facts": "[" + ", ".join(encode(f) for f in s.facts) + "]",
+            }
+            for s in stated
         ),
     )
 
 
-def delete_page_digests(db: Connection, reports: str, paths: Sequence[str]) -> None:
-    """Forget what these pages of a report folder were rendered from."""
-    for chunk in in_chunks(paths):
-        db.execute(
-            REPORT_PAGES.delete().where(
-                REPORT_PAGES.c.reports == reports,
-                REPORT_PAGES.c.path.in_(chunk),
-            )
-        )
+def keep_cached(db: Connection, step: str, keys: Collection[str]) -> None:
+    """Drop the cache entries of STEP that are not among KEYS."""
+    found = {key for (key,) in db.execute(select(CACHE.c.key).where(CACHE.c.step == step))}
+    delete_named(db, CACHE.c.key, found - set(keys), CACHE.c.step == step)
 
 
 class Store:
@@ -737,12 +510,9 @@ class Store:
             # dict(rows) would take the result, which has keys(), for a mapping.
             return {name: sha256 for name, sha256 in rows}  # noqa: C416
 
-    def inventory(
-        self, sources: Sequence[SourceFile], known: Mapping[str, str] | None = None
-    ) -> Inventory:
-        """Which files are new, changed, unchanged, and which stored documents are gone
-        (KNOWN: the latest versions, when already read)."""
-        known = self.latest_versions() if known is None else known
+    def inventory(self, sources: Sequence[SourceFile]) -> Inventory:
+        """Which files are new, changed, unchanged, and which stored documents are gone."""
+        known = self.latest_versions()
         present = {source.name for source in sources}
         return Inventory(
             new=tuple(s.name for s in sources if s.name not in known),
@@ -750,13 +520,6 @@ class Store:
             unchanged=tuple(s.name for s in sources if known.get(s.name) == s.sha256),
             removed=tuple(sorted(name for name in known if name not in present)),
         )
-
-    def record_sources(
-        self, run_id: int, sources: Sequence[SourceFile], removed: Sequence[str]
-    ) -> None:
-        """Store new versions and mark documents whose file disappeared as withdrawn."""
-        with self.transaction() as db:
-            record_sources(db, run_id, sources, removed)
 
     def withdrawn(self) -> list[str]:
         """Documents whose files were removed from the seeds folder."""
@@ -786,454 +549,98 @@ class Store:
                 for name, (_, row_id, sha256) in sorted(latest.items())
             }
 
-    def processed(
-        self, documents: Collection[tuple[str, str]], fingerprint: str
-    ) -> dict[str, ProcessedDocument]:
-        """Documents (name, hash) processed earlier from the same bytes and name under the
-        same rules, by name, read a thousand names a query."""
-        names = sorted({name for name, _ in documents})
-        found: dict[str, ProcessedDocument] = {}
+    def cached(self, step: str, keys: Collection[str]) -> dict[str, str]:
+        """The cached results of STEP under KEYS, by key, a thousand keys a query."""
+        found: dict[str, str] = {}
         with self.reading() as db:
-            for chunk in in_chunks(names):
-                query = select(PROCESSED.c.name, PROCESSED.c.sha256, PROCESSED.c.payload).where(
-                    PROCESSED.c.fingerprint == fingerprint,
-                    PROCESSED.c.name.in_(chunk),
+            for chunk in in_chunks(sorted(keys)):
+                query = select(CACHE.c.key, CACHE.c.payload).where(
+                    CACHE.c.step == step, CACHE.c.key.in_(chunk)
                 )
-                found |= {
-                    name: decode_processed(payload)
-                    for name, sha256, payload in db.execute(query)
-                    if (name, sha256) in documents
-                }
+                found.update((key, payload) for key, payload in db.execute(query))
         return found
 
-    def save_processed(self, fingerprint: str, documents: Sequence[ProcessedDocument]) -> None:
-        """Keep processed documents so that later runs can skip them (encoded before the
-        write lock is taken, which worker processes wait for)."""
-        rows = [
-            {
-                "sha256": p.document.sha256,
-                "name": p.document.name,
-                "fingerprint": fingerprint,
-                "payload": encode_processed(p),
-            }
-            for p in documents
-        ]
-        with self.transaction() as db:
-            upsert(db, PROCESSED, rows, ("sha256", "name", "fingerprint"))
-
-    def cleaned(self, hashes: Sequence[str], rules: str) -> dict[str, CleanedDocument]:
-        """Documents cleaned earlier from the same bytes under the same rules."""
-        found: dict[str, CleanedDocument] = {}
-        query = text("SELECT payload FROM cleaned WHERE sha256 = :sha AND rules = :rules")
+    def cached_keys(self, step: str, keys: Collection[str]) -> set[str]:
+        """The keys among KEYS that STEP has results cached under."""
+        found: set[str] = set()
         with self.reading() as db:
-            for sha256 in hashes:
-                row = db.execute(query, {"sha": sha256, "rules": rules}).first()
-                if row:
-                    found[sha256] = decode_cleaned(row[0])
+            for chunk in in_chunks(sorted(keys)):
+                query = select(CACHE.c.key).where(CACHE.c.step == step, CACHE.c.key.in_(chunk))
+                found.update(key for (key,) in db.execute(query))
         return found
 
-    def save_cleaned(
-        self, rules: str, documents: Sequence[tuple[CleanedDocument, frozenset[str]]]
-    ) -> None:
-        """Keep cleaned documents, each with its boilerplate candidates, so that later runs
-        need not parse them again, nor read them whole to learn the shared boilerplate
-        (encoded before the write lock is taken, which worker processes wait for)."""
-        rows = [
-            {
-                "sha256": d.sha256,
-                "rules": rules,
-                "payload": encode(d),
-                "candidates": json.dumps(sorted(found), ensure_ascii=False),
-            }
-            for d, found in documents
-        ]
+    def save_cached(self, step: str, entries: Mapping[str, str]) -> None:
+        """Keep results of STEP by key, in one transaction; a key names its result, so a
+        result kept twice is the same."""
+        rows = [{"step": step, "key": k, "payload": p} for k, p in sorted(entries.items())]
         with self.transaction() as db:
-            upsert(db, CLEANED, rows, ("sha256", "rules"))
-
-    def cleaned_hashes(self, hashes: Collection[str], rules: str) -> set[str]:
-        """The hashes among HASHES of documents cleaned earlier under the same rules, with
-        their boilerplate candidates."""
-        query = select(CLEANED.c.sha256).where(
-            CLEANED.c.rules == rules, CLEANED.c.candidates.is_not(None)
-        )
-        with self.reading() as db:
-            return {sha256 for (sha256,) in db.execute(query) if sha256 in hashes}
-
-    def candidates(self, hashes: Collection[str], rules: str) -> dict[str, frozenset[str]]:
-        """The boilerplate candidates of documents cleaned earlier under the same rules."""
-        found: dict[str, frozenset[str]] = {}
-        with self.reading() as db:
-            for chunk in in_chunks(sorted(hashes)):
-                query = select(CLEANED.c.sha256, CLEANED.c.candidates).where(
-                    CLEANED.c.rules == rules,
-                    CLEANED.c.sha256.in_(chunk),
-                    CLEANED.c.candidates.is_not(None),
-                )
-                found |= {sha256: frozenset(json.loads(c)) for sha256, c in db.execute(query)}
-        return found
-
-    def boilerplate_counts(self, rules: str) -> tuple[dict[str, str], dict[str, int]]:
-        """The releases (name: hash) whose boilerplate candidates were counted last under
-        RULES, and how many of them hold each candidate."""
-        basis, counts = BOILERPLATE_BASIS.c, BOILERPLATE_COUNTS.c
-        with self.reading() as db:
-            return (
-                column_pairs(db, basis.name, basis.sha256, basis.rules == rules),
-                column_pairs(db, counts.candidate, counts.releases, counts.rules == rules),
-            )
-
-    def save_boilerplate_counts(
-        self,
-        rules: str,
-        added: Sequence[tuple[str, str]],
-        removed: Sequence[str],
-        changed: Mapping[str, int],
-        anew: bool,
-    ) -> None:
-        """Record in one transaction the releases (name, hash) counted in and the names taken
-        out, and the counts that changed (0: gone); counts of other rules are dropped, and
-        all earlier ones when counting starts ANEW."""
-        basis, counts = BOILERPLATE_BASIS, BOILERPLATE_COUNTS
-        with self.transaction() as db:
-            db.execute(basis.delete().where(true() if anew else basis.c.rules != rules))
-            db.execute(counts.delete().where(true() if anew else counts.c.rules != rules))
-            for names in in_chunks(removed):
-                db.execute(basis.delete().where(basis.c.rules == rules, basis.c.name.in_(names)))
-            rows = [{"rules": rules, "name": name, "sha256": sha256} for name, sha256 in added]
             for chunk in in_chunks(rows, INSERT_CHUNK):
-                upsert(db, basis, chunk, ("rules", "name"))
-            gone = [candidate_digest(c) for c, n in changed.items() if n <= 0]
-            for digests in in_chunks(gone):
-                db.execute(
-                    counts.delete().where(counts.c.rules == rules, counts.c.digest.in_(digests))
-                )
-            kept = [
-                {"rules": rules, "digest": candidate_digest(c), "candidate": c, "releases": n}
-                for c, n in sorted(changed.items())
-                if n > 0
-            ]
-            for batch in in_chunks(kept, INSERT_CHUNK):
-                upsert(db, counts, batch, ("rules", "digest"))
+                upsert(db, CACHE, chunk, ("step", "key"))
 
-    def finish_run(
-        self,
-        run_id: int,
-        inventory: Inventory,
-        failures: Sequence[Rejected],
-        status: str,
-        deltas: Sequence[FactDelta] = (),
-        fingerprint: str | None = None,
-        current: Collection[str] | None = None,
-        changed: Sequence[ProcessedDocument] = (),
-        sources: Sequence[SourceFile] = (),
-        outcome: tuple[str, str, int, int] | None = None,
-        pages: dict[str, str] | None = None,
-    ) -> None:
-        """Record how a run ended: the files it could not use, the facts it changed and, when
-        it produced them, the facts now stated (what the next run is compared with: CURRENT
-        names every release, CHANGED those whose facts the snapshot does not hold yet) and what
-        the pages of its report were rendered from."""
+    def extractions(self) -> dict[str, str]:
+        """The cache key the stored facts of each release were extracted under, by name."""
+        with self.reading() as db:
+            query = select(FACTS.c.name, FACTS.c.extraction)
+            # dict(rows) would take the result, which has keys(), for a mapping.
+            return {name: extraction for name, extraction in db.execute(query)}  # noqa: C416
+
+    def stated_facts(self, names: Collection[str]) -> list[Fact]:
+        """The facts stored of the named releases, in name order."""
+        rows: list[tuple[str, str]] = []
+        with self.reading() as db:
+            for chunk in in_chunks(sorted(names)):
+                query = select(FACTS.c.name, FACTS.c.facts).where(FACTS.c.name.in_(chunk))
+                rows.extend((name, facts) for name, facts in db.execute(query))
+        return [Fact(**fact) for _, facts in sorted(rows) for fact in json.loads(facts)]
+
+    def finish_run(self, run_id: int, ending: Ending) -> None:
+        """Record how a run ended, in one transaction: a run that does not get here leaves
+        no results behind."""
+        deltas = ending.deltas
         added = sum(1 for d in deltas if d.change == "added")
-        code, reports, facts, recurring = outcome or (None, None, None, None)
-        # The snapshot, the statements and the run's fact changes hold the same facts: each
-        # is encoded once (encoding them twice cost a first run of 10,000 releases 0.7 s).
-        texts = {fact: encode(fact) for p in changed for fact in p.facts}
+        code, reports, facts, recurring = ending.outcome or (None, None, None, None)
         with self.transaction() as db:
-            if pages is not None and reports is not None:
-                replace_page_digests(db, reports, pages)
-            if current is not None:
-                record_sources(db, run_id, sources, inventory.removed)
-                replace_snapshot(db, current, changed, fingerprint, texts)
+            if ending.current is not None:
+                record_sources(db, run_id, ending.sources, ending.inventory.removed)
+                replace_facts(db, ending.current, ending.stated)
+            for step, keys in sorted(ending.cached.items()):
+                keep_cached(db, step, keys)
             insert_rows(
                 db,
                 FAILURES,
-                [
+                (
                     {"run_id": run_id, "name": f.name, "reason": f.reason, "seq": seq}
-                    for seq, f in enumerate(failures)
-                ],
+                    for seq, f in enumerate(ending.failures)
+                ),
             )
             insert_rows(
                 db,
                 RUN_FACTS,
                 (
-                    {
-                        "run_id": run_id,
-                        "change": d.change,
-                        "payload": texts.get(d.fact) or encode(d.fact),
-                        "seq": seq,
-                    }
+                    {"run_id": run_id, "change": d.change, "payload": encode(d.fact), "seq": seq}
                     for seq, d in enumerate(deltas)
                 ),
             )
+            inventory = ending.inventory
             db.execute(
                 RUNS.update()
                 .where(RUNS.c.id == run_id)
                 .values(
                     finished_at=now(),
-                    status=status,
+                    status=ending.status,
                     new=len(inventory.new),
                     changed=len(inventory.changed),
                     unchanged=len(inventory.unchanged),
                     removed=len(inventory.removed),
-                    failed=len(failures),
+                    failed=len(ending.failures),
                     facts_added=added,
                     facts_removed=len(deltas) - added,
-                    fingerprint=fingerprint,
                     code=code,
                     reports=reports,
                     facts=facts,
                     recurring=recurring,
                 )
             )
-
-    def page_digests(self, reports: str) -> dict[str, str]:
-        """What the pages of a report folder were last rendered from, by path."""
-        pages = REPORT_PAGES.c
-        with self.reading() as db:
-            return column_pairs(db, pages.path, pages.digest, pages.reports == reports)
-
-    def forget_page_digests(self, reports: str, paths: Sequence[str]) -> None:
-        """Forget, in one transaction, what these pages of a report folder were rendered
-        from: they are about to be written again."""
-        with self.transaction() as db:
-            delete_page_digests(db, reports, paths)
-
-    def section_digests(self, reports: str) -> tuple[dict[str, str], dict[str, str]]:
-        """What the sections kept for a report folder were rendered from: by key for tracked
-        facts, by name for releases."""
-        keys, names = KEY_SECTIONS.c, RELEASE_SECTIONS.c
-        with self.reading() as db:
-            return (
-                column_pairs(db, keys.key, keys.digest, keys.reports == reports),
-                column_pairs(db, names.name, names.digest, names.reports == reports),
-            )
-
-    def key_sections(
-        self, reports: str, wanted: Mapping[str, str], claims: bool = True
-    ) -> dict[str, KeySection]:
-        """The kept sections of the tracked facts WANTED (key: digest), where they were
-        rendered from that digest; without CLAIMS, the texts of their reworded claims (the
-        largest part) are left empty, to be read with key_claims where needed."""
-        left_out = () if claims else CLAIM_TEXTS
-        columns = [KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest]
-        columns += [KEY_SECTIONS.c[name] for name in KEY_SECTION_TEXTS if name not in left_out]
-        rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
-        return {row["key"]: key_section_of(row) for row in rows}
-
-    def key_claims(self, reports: str, wanted: Mapping[str, str]) -> dict[str, Rewordings]:
-        """The reworded claims, with their texts, of the kept sections of the tracked facts
-        WANTED (key: digest), where they were rendered from that digest."""
-        names = ("pairs", "rewording_sizes", *CLAIM_TEXTS)
-        columns = [KEY_SECTIONS.c.key, KEY_SECTIONS.c.digest]
-        columns += [KEY_SECTIONS.c[name] for name in names]
-        rows = self.section_rows(KEY_SECTIONS, KEY_SECTIONS.c.key, columns, reports, wanted)
-        return {row["key"]: rewordings_of(row) for row in rows}
-
-    def summary_layouts(self, reports: str) -> dict[str, Layout]:
-        """Where the parts of the summary files of a report folder lay when last written."""
-        layouts = SUMMARY_LAYOUTS.c
-        with self.reading() as db:
-            rows = db.execute(select(SUMMARY_LAYOUTS).where(layouts.reports == reports))
-            return {
-                row.file: Layout(
-                    row.size,
-                    row.modified,
-                    row.inode,
-                    {name: (at, length) for name, (at, length) in json.loads(row.parts).items()},
-                )
-                for row in rows
-            }
-
-    def save_summary_layouts(self, reports: str, layouts: Mapping[str, Layout]) -> None:
-        """Keep where the parts of the summary files just written lie; a file without a
-        layout now has none kept."""
-        rows = [
-            {
-                "reports": reports,
-                "file": file,
-                "size": layout.size,
-                "modified": layout.modified,
-                "inode": layout.inode,
-                "parts": json.dumps(layout.parts, sort_keys=True),
-            }
-            for file, layout in layouts.items()
-        ]
-        with self.transaction() as db:
-            db.execute(SUMMARY_LAYOUTS.delete().where(SUMMARY_LAYOUTS.c.reports == reports))
-            insert_rows(db, SUMMARY_LAYOUTS, rows)
-
-    def release_sections(
-        self, reports: str, wanted: Mapping[str, str], exports: bool = True
-    ) -> dict[str, ReleaseSection]:
-        """The kept sections of the releases WANTED (name: digest), where they were rendered
-        from that digest; without EXPORTS, their facts (the largest part) are left empty, to
-        be read a release at a time with release_exports."""
-        fields = ["name", "title", "facts", "row_html", "row_md"]
-        fields += ["jsonl", "csv"] if exports else []
-        columns = [RELEASE_SECTIONS.c.digest, *(RELEASE_SECTIONS.c[f] for f in fields)]
-        rows = self.section_rows(
-            RELEASE_SECTIONS, RELEASE_SECTIONS.c.name, columns, reports, wanted
-        )
-        empty = {"jsonl": "", "csv": ""}
-        return {
-            row["name"]: ReleaseSection(**(empty | {f: row[f] for f in fields})) for row in rows
-        }
-
-    def release_exports(self, reports: str, names: Sequence[str], column: str) -> Iterator[str]:
-        """The facts of the named releases' kept sections, as JSON lines (COLUMN "jsonl") or
-        CSV rows ("csv"), in the order named; a thousand releases a query, so that they are
-        never all held at once."""
-        text_of = RELEASE_SECTIONS.c[column]
-        with self.reading() as db:
-            for chunk in in_chunks(names):
-                query = select(RELEASE_SECTIONS.c.name, text_of).where(
-                    RELEASE_SECTIONS.c.reports == reports, RELEASE_SECTIONS.c.name.in_(chunk)
-                )
-                found = {name: value for name, value in db.execute(query)}  # noqa: C416
-                yield from (found[name] for name in chunk)
-
-    def section_rows(
-        self,
-        table: Table,
-        named: Any,
-        columns: Sequence[Any],
-        reports: str,
-        wanted: Mapping[str, str],
-    ) -> list[RowMapping]:
-        """The rows of TABLE for a report folder whose name (column NAMED) is WANTED with
-        that digest; a thousand names a query."""
-        names = sorted(wanted)
-        found: list[RowMapping] = []
-        with self.reading() as db:
-            for chunk in in_chunks(names):
-                query = select(*columns).where(table.c.reports == reports, named.in_(chunk))
-                found += [
-                    row
-                    for row in db.execute(query).mappings()
-                    if wanted[row[named.name]] == row["digest"]
-                ]
-        return found
-
-    def save_key_sections(
-        self, reports: str, sections: Mapping[str, tuple[str, KeySection]]
-    ) -> None:
-        """Keep rendered sections of tracked facts (key: (digest, section))."""
-        rows = [
-            {"reports": reports, "digest": digest, **key_section_row(section)}
-            for digest, section in sections.values()
-        ]
-        with self.transaction() as db:
-            upsert(db, KEY_SECTIONS, rows, ("reports", "key"))
-
-    def save_release_sections(
-        self, reports: str, sections: Mapping[str, tuple[str, ReleaseSection]]
-    ) -> None:
-        """Keep rendered sections of releases (name: (digest, section))."""
-        rows = [
-            {"reports": reports, "digest": digest, **plain(section)}
-            for digest, section in sections.values()
-        ]
-        with self.transaction() as db:
-            for chunk in in_chunks(rows, INSERT_CHUNK):
-                upsert(db, RELEASE_SECTIONS, chunk, ("reports", "name"))
-
-    def prune_sections(self, reports: str, keys: Collection[str], names: Collection[str]) -> None:
-        """Drop the sections of a report folder for tracked facts and releases it no longer
-        has."""
-        with self.transaction() as db:
-            for table, column, keep in (
-                (KEY_SECTIONS, KEY_SECTIONS.c.key, keys),
-                (RELEASE_SECTIONS, RELEASE_SECTIONS.c.name, names),
-            ):
-                query = select(column).where(table.c.reports == reports)
-                gone = sorted({name for (name,) in db.execute(query)} - set(keep))
-                for chunk in in_chunks(gone):
-                    db.execute(
-                        table.delete().where(
-                            table.c.reports == reports,
-                            column.in_(chunk),
-                        )
-                    )
-
-    def comparisons(self, version: str, digests: Collection[str]) -> dict[str, Comparison]:
-        """The sentence pairs among DIGESTS compared by earlier runs under this diff code, by
-        pair digest; read a thousand pairs a query."""
-        wanted = sorted(digests)
-        columns = (COMPARISONS.c.digest, COMPARISONS.c.similarity, COMPARISONS.c.spans)
-        found: dict[str, Comparison] = {}
-        with self.reading() as db:
-            for chunk in in_chunks(wanted):
-                query = select(*columns).where(
-                    COMPARISONS.c.version == version,
-                    COMPARISONS.c.digest.in_(chunk),
-                )
-                found |= {
-                    digest: Comparison(
-                        similarity, tuple(DiffSpan(op, text) for op, text in json.loads(spans))
-                    )
-                    for digest, similarity, spans in db.execute(query)
-                }
-        return found
-
-    def save_comparisons(self, version: str, comparisons: dict[str, Comparison]) -> None:
-        """Keep new sentence comparisons; those of other diff code are dropped."""
-        with self.transaction() as db:
-            db.execute(COMPARISONS.delete().where(COMPARISONS.c.version != version))
-            upsert(
-                db,
-                COMPARISONS,
-                [
-                    {
-                        "version": version,
-                        "digest": digest,
-                        "similarity": c.similarity,
-                        "spans": json.dumps([[s.op, s.text] for s in c.spans], ensure_ascii=False),
-                    }
-                    for digest, c in sorted(comparisons.items())
-                ],
-                ("version", "digest"),
-            )
-
-    def snapshot(self, names: Collection[str]) -> list[Fact]:
-        """The facts the named documents stated after the last run that produced facts."""
-        wanted = sorted(names)
-        with self.reading() as db:
-            rows = [
-                row
-                for chunk in in_chunks(wanted)
-                for row in db.execute(
-                    select(SNAPSHOT.c.facts)
-                    .where(SNAPSHOT.c.name.in_(chunk))
-                    .order_by(SNAPSHOT.c.name)
-                )
-            ]
-        return [Fact(**fact) for (facts,) in rows for fact in json.loads(facts)]
-
-    def stated_releases(self, fingerprint: str) -> dict[str, Release]:
-        """The releases of the snapshot whose facts were extracted under FINGERPRINT, by name."""
-        query = select(SNAPSHOT.c.name, SNAPSHOT.c.release).where(
-            SNAPSHOT.c.fingerprint == fingerprint, SNAPSHOT.c.release.is_not(None)
-        )
-        with self.reading() as db:
-            return {name: decode_release(release) for name, release in db.execute(query)}
-
-    def stated_facts(self, keys: Collection[str]) -> dict[str, dict[str, list[Fact]]]:
-        """The facts of the snapshot under each of KEYS, by key and release; a thousand keys
-        a query."""
-        wanted = sorted(keys)
-        found: dict[str, dict[str, list[Fact]]] = {key: {} for key in wanted}
-        columns = (STATEMENTS.c.key, STATEMENTS.c.name, STATEMENTS.c.facts)
-        with self.reading() as db:
-            for chunk in in_chunks(wanted):
-                query = select(*columns).where(STATEMENTS.c.key.in_(chunk))
-                for key, name, facts in db.execute(query):
-                    found[key][name] = [Fact(**fact) for fact in json.loads(facts)]
-        return found
-
-    def versions_in_snapshot(self) -> dict[str, tuple[str | None, str | None]]:
-        """The hash and extraction fingerprint of each document of the snapshot, by name."""
-        with self.reading() as db:
-            return snapshot_versions(db)
 
     def last_run(self) -> LastRun | None:
         """The latest run that finished with results (not interrupted, not failed)."""
