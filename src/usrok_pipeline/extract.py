@@ -908,9 +908,9 @@ def letter_words(lower: str) -> set[str]:
 
 
 def find_mentions(sentence: str) -> list[Mention]:
-    """Every quantity in a sentence, left to right, without overlaps."""
-    lower = sentence.lower()
-    words = letter_words(lower)
+    """Every quantity in a sentence, left to right, without overlaps: a figure found by an
+    earlier pattern keeps its characters."""
+    words = letter_words(sentence.lower())
     has_digit = DIGIT.search(sentence) is not None
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
@@ -923,57 +923,10 @@ def find_mentions(sentence: str) -> list[Mention]:
             found.append(mention)
             taken.append((mention.start, mention.end))
 
-    if has_digit:
-        for m in MONEY_RANGE.finditer(sentence) if "$" in sentence else ():
-            for mention in range_mentions(sentence, m, "usd", "money"):
-                add(mention)
-        for m in SPAN_RANGE.finditer(sentence) if "%" in sentence or words & SPAN_WORDS else ():
-            unit = "percent" if m.group("percent") else f"{m.group('unit').lower().rstrip('s')}s"
-            for mention in range_mentions(
-                sentence, m, unit, "percent" if m.group("percent") else "duration"
-            ):
-                add(mention)
-    if "$" in sentence:
-        for m in MONEY.finditer(sentence):
-            add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
-    if "dollars" in words:
-        for m in MONEY_WORDS.finditer(sentence):
-            add(Mention(m.start(), m.end(), scaled(m), "usd", "money"))
-    if "%" in sentence or "percent" in words or "cent" in words:
-        for m in PERCENT.finditer(sentence):
-            add(Mention(m.start(), m.end(), number_value(m.group("num")), "percent", "percent"))
-    if words & FRACTION_WORDS:
-        for m in FRACTION.finditer(sentence):
-            add(fraction_mention(sentence, m))
-    if words & RANK_WORDS or "among" in words:
-        for m in (*RANK_VERB.finditer(sentence), *RANK_AMONG.finditer(sentence)):
-            noun, owner = ranked_among(sentence) or rank_details(sentence, m)
-            value = ordinal_value(m.group("ord"))
-            add(Mention(m.start("ord"), m.end(), value, "rank", "rank", noun, owner, "ranked"))
-    if "dozen" in words:
-        for m in DOZEN.finditer(sentence):
-            add(dozen_mention(sentence, m))
-    if words & SUPERLATIVE_WORDS:
-        for m in RANK.finditer(sentence):
-            noun, owner = rank_details(sentence, m)
-            sup = SPACES_OR_HYPHENS.sub(" ", m.group("sup").lower())
-            value = ordinal_value(m.group("ord"))
-            add(Mention(m.start(), m.end(), value, "rank", "rank", noun, owner, sup))
-        for m in SUPERLATIVE_ALONE.finditer(sentence):
-            add(superlative_mention(sentence, m))
-    if "won" in words or "krw" in words or "₩" in sentence:
-        for m in MONEY_WON.finditer(sentence):
-            add(won_mention(m))
-    if "anniversary" in words:
-        for m in ANNIVERSARY.finditer(sentence):
-            add(Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "years", "anniversary"))
-    if words & MULTIPLES.keys():
-        for m in MULTIPLE.finditer(sentence):
-            value = MULTIPLES[m.group("mult").lower()]
-            add(Mention(m.start(), m.end(), value, "ratio", "multiple"))
-    if "fold" in lower:
-        for m in FOLD.finditer(sentence):
-            add(Mention(m.start(), m.end(), number_value(m.group("num")), "ratio", "multiple"))
+    for mention in amount_mentions(sentence, words, has_digit):
+        add(mention)
+    for mention in ordinal_mentions(sentence, words):
+        add(mention)
     has_money = any(x.unit == "usd" for x in found)
     for rx, wanted in ((COUNT, has_digit), (WORD_COUNT, bool(words & NUMBER_WORDS))):
         if not wanted:
@@ -982,6 +935,65 @@ def find_mentions(sentence: str) -> list[Mention]:
             if free(m.start(), m.end()):
                 add(count_mention(sentence, m, has_money))
     return sorted(found, key=lambda x: x.start)
+
+
+def amount_mentions(sentence: str, words: set[str], has_digit: bool) -> Iterator[Mention | None]:
+    """Ranges, sums of money, percentages and fractions, in the order they take precedence;
+    each pattern runs only when a word or sign it needs is in the sentence."""
+    if has_digit:
+        for m in MONEY_RANGE.finditer(sentence) if "$" in sentence else ():
+            yield from range_mentions(sentence, m, "usd", "money")
+        for m in SPAN_RANGE.finditer(sentence) if "%" in sentence or words & SPAN_WORDS else ():
+            unit = "percent" if m.group("percent") else f"{m.group('unit').lower().rstrip('s')}s"
+            kind = "percent" if m.group("percent") else "duration"
+            yield from range_mentions(sentence, m, unit, kind)
+    if "$" in sentence:
+        for m in MONEY.finditer(sentence):
+            yield Mention(m.start(), m.end(), scaled(m), "usd", "money")
+    if "dollars" in words:
+        for m in MONEY_WORDS.finditer(sentence):
+            yield Mention(m.start(), m.end(), scaled(m), "usd", "money")
+    if "%" in sentence or "percent" in words or "cent" in words:
+        for m in PERCENT.finditer(sentence):
+            yield Mention(m.start(), m.end(), number_value(m.group("num")), "percent", "percent")
+    if words & FRACTION_WORDS:
+        for m in FRACTION.finditer(sentence):
+            yield fraction_mention(sentence, m)
+
+
+def ordinal_mentions(sentence: str, words: set[str]) -> Iterator[Mention | None]:
+    """Ranks, dozens, superlatives, sums in won, anniversaries and multiples, in the order
+    they take precedence."""
+    if words & RANK_WORDS or "among" in words:
+        for m in (*RANK_VERB.finditer(sentence), *RANK_AMONG.finditer(sentence)):
+            noun, owner = ranked_among(sentence) or rank_details(sentence, m)
+            value = ordinal_value(m.group("ord"))
+            yield Mention(m.start("ord"), m.end(), value, "rank", "rank", noun, owner, "ranked")
+    if "dozen" in words:
+        for m in DOZEN.finditer(sentence):
+            yield dozen_mention(sentence, m)
+    if words & SUPERLATIVE_WORDS:
+        for m in RANK.finditer(sentence):
+            noun, owner = rank_details(sentence, m)
+            sup = SPACES_OR_HYPHENS.sub(" ", m.group("sup").lower())
+            value = ordinal_value(m.group("ord"))
+            yield Mention(m.start(), m.end(), value, "rank", "rank", noun, owner, sup)
+        for m in SUPERLATIVE_ALONE.finditer(sentence):
+            yield superlative_mention(sentence, m)
+    if "won" in words or "krw" in words or "₩" in sentence:
+        for m in MONEY_WON.finditer(sentence):
+            yield won_mention(m)
+    if "anniversary" in words:
+        for m in ANNIVERSARY.finditer(sentence):
+            yield Mention(m.start(), m.end(), ordinal_value(m.group("ord")), "years", "anniversary")
+    if words & MULTIPLES.keys():
+        for m in MULTIPLE.finditer(sentence):
+            yield Mention(
+                m.start(), m.end(), MULTIPLES[m.group("mult").lower()], "ratio", "multiple"
+            )
+    if "fold" in sentence.lower():
+        for m in FOLD.finditer(sentence):
+            yield Mention(m.start(), m.end(), number_value(m.group("num")), "ratio", "multiple")
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -1177,6 +1189,43 @@ def governing(mention: Mention, sentence: str, periods: Sequence[Period]) -> lis
     return [p for p in others if OPENING_TIME.fullmatch(sentence[: p.start])]
 
 
+def usable_periods(mention: Mention, periods: Sequence[Period]) -> list[Period]:
+    """The time expressions that may date a figure: not a base ('from 2019'), not part of the
+    figure itself, and 'by 2030' only for money and percentages."""
+    return [
+        p
+        for p in periods
+        if p.kind != "from"
+        and not (p.start < mention.end and p.end > mention.start)
+        and (p.kind != "by" or mention.unit in ("usd", "percent"))
+    ]
+
+
+def change_period(
+    mention: Mention,
+    sentence: str,
+    periods: Sequence[Period],
+    chosen: Period | None,
+    main: str,
+    latest: int | None,
+) -> str:
+    """The period of a change dated MAIN: counted since a year, it runs up to the LATEST year
+    the release states figures for; compared with a base ('from 2019'), it names the base."""
+    if chosen is not None and latest is not None:
+        since = chosen.kind == "since" or (
+            chosen.kind == "plain" and SINCE.search(sentence, mention.end, chosen.start)
+        )
+        first = re.findall(YEAR, main)
+        if since and len(first) == 1 and int(first[0]) < latest:
+            return f"{first[0]}-{latest}"
+    base = next((p for p in periods if p.kind == "from" and p.start >= mention.end), None)
+    if base and re.search(YEAR, base.text):
+        return f"{main} vs {base.text}"
+    if base:
+        return f"{main} vs {shift_years(main, -1)}"
+    return main
+
+
 def period_for(
     mention: Mention,
     sentence: str,
@@ -1189,17 +1238,7 @@ def period_for(
     """The time a figure refers to: the nearest time expression of its sentence, else the
     period the paragraph has implied so far. A change counted since a year runs up to the
     LATEST year the release states figures for."""
-    usable = governing(
-        mention,
-        sentence,
-        [
-            p
-            for p in periods
-            if p.kind != "from"
-            and not (p.start < mention.end and p.end > mention.start)
-            and (p.kind != "by" or mention.unit in ("usd", "percent"))
-        ],
-    )
+    usable = governing(mention, sentence, usable_periods(mention, periods))
     if mention.kind == "duration" and (
         AGO_AFTER_MENTION.match(sentence, mention.end)
         or ELAPSED_AFTER_MENTION.match(sentence, mention.end)
@@ -1239,19 +1278,8 @@ def period_for(
         main = resolve_relative(chosen.text, year) if chosen.kind == "relative" else chosen.text
         if chosen.kind == "span":
             main = " ".join(sentence[chosen.start : chosen.end].split())
-    if is_change and main and chosen is not None and latest is not None:
-        since = chosen.kind == "since" or (
-            chosen.kind == "plain" and SINCE.search(sentence, mention.end, chosen.start)
-        )
-        first = re.findall(YEAR, main)
-        if since and len(first) == 1 and int(first[0]) < latest:
-            return f"{first[0]}-{latest}"
     if is_change and main:
-        base = next((p for p in periods if p.kind == "from" and p.start >= mention.end), None)
-        if base and re.search(YEAR, base.text):
-            return f"{main} vs {base.text}"
-        if base:
-            return f"{main} vs {shift_years(main, -1)}"
+        return change_period(mention, sentence, periods, chosen, main, latest)
     if main is None and mention.kind == "anniversary" and year is not None:
         return str(year)
     return main
@@ -1477,6 +1505,113 @@ def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Me
     )
 
 
+def change_of(
+    mention: Mention, wording: Wording, changed_before: float | None
+) -> tuple[bool, float]:
+    """Whether a money or percent figure states a change, and its sign: a verb of change
+    before or after it, or a parenthesis right after a change (CHANGED_BEFORE: that change's
+    value) restating it in other terms."""
+    text = wording.text
+    if mention.kind not in ("percent", "money"):
+        return False, 1.0
+    if DECREASE_BEFORE.search(wording.head):
+        return True, -1.0
+    if INCREASE_BEFORE.search(wording.head):
+        return True, 1.0
+    if DECREASE_AFTER.match(text, mention.end):
+        return True, -1.0
+    if INCREASE_AFTER.match(text, mention.end):
+        return True, 1.0
+    if changed_before is not None and PARENTHESIS_AFTER_CHANGE.match(
+        text[wording.previous_end : mention.start]
+    ):
+        return True, -1.0 if changed_before < 0 else 1.0
+    return False, 1.0
+
+
+def clause_opening(text: str, mention: Mention, mentions: Sequence[Mention]) -> str:
+    """The words of a mention's clause before its first figure, which often name what every
+    figure of the clause measures."""
+    clause_start = max((m.end() for m in CLAUSE_STOP.finditer(text, 0, mention.start)), default=0)
+    first_in_clause = next(m.start for m in mentions if m.start >= clause_start)
+    return PARENTHETICAL.sub("", text[clause_start:first_in_clause])
+
+
+def change_metric(mention: Mention, levels: list[str], wording: Wording) -> str | None:
+    """The series a change or multiple belongs to: that of the last level figure before it
+    (LEVELS), else the level its own words name when they are specific."""
+    contexts = wording.contexts
+    measured = facets.read_facets(
+        "usd", "level", contexts, wording.clause, wording.topic, wider=[*contexts, wording.text]
+    )
+    statistic = (
+        "multiple"
+        if mention.kind == "multiple"
+        else ("change_pct" if mention.unit == "percent" else "change_usd")
+    )
+    if not levels and measured and facets.specific(measured):
+        levels = [measured.key]
+    return facets.with_statistic(levels[-1], statistic) if levels else None
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words around one figure of a sentence that its change and series are read from."""
+
+    text: str
+    previous_end: int  # where the figure before it ends, else 0
+    head: str  # the characters just before it
+    before: str  # its clause's words that lead up to it
+    after: str  # the words after it, up to the next figure or the clause's end
+    local: str  # before, the figure and after, parentheticals removed
+    clause: str
+    topic: str  # the topic carried in from earlier sentences, when this one names none
+    contexts: list[str]  # tried in turn to read its series
+
+
+def wording_of(text: str, mentions: Sequence[Mention], index: int, topic: str | None) -> Wording:
+    """The words around the INDEXth figure of a sentence."""
+    mention = mentions[index]
+    previous_end = mentions[index - 1].end if index else 0
+    next_start = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
+    clause_end = next((m.start() for m in CLAUSE_STOP.finditer(text, mention.end)), len(text))
+    before = before_context(text, mention.start, previous_end)
+    after = text[mention.end : min(next_start, clause_end)]
+    local = PARENTHETICAL.sub("", f"{before}{text[mention.start : mention.end]}{after}")
+    topic = topic if topic and not TRADE_TOPIC.search(text) else ""
+    contexts = [local, f"{clause_opening(text, mention, mentions)} {local}"]
+    return Wording(
+        text,
+        previous_end,
+        text[max(0, mention.start - LOOKBACK_CHARS) : mention.start],
+        before,
+        after,
+        local,
+        clause_before(text, mention.start, previous_end) + local[len(before) :],
+        topic,
+        contexts + ([f"{c} {topic}" for c in contexts] if topic else []),
+    )
+
+
+def level_metric(mention: Mention, wording: Wording, facts: Sequence[Fact]) -> str | None:
+    """The series of a level, share or count (FACTS: those before it in the sentence); a
+    count is read from the noun right after it and the words that lead up to it."""
+    statistic = "share" if mention.unit == "percent" else "level"
+    near = wording.contexts
+    if mention.kind == "count":
+        window = NOUN_WINDOW.match(wording.after)
+        near = [window.group() if window else "", clause_before(wording.text, mention.start, 0)]
+    measured = facets.read_facets(
+        mention.unit,
+        statistic,
+        near,
+        wording.clause,
+        wording.topic,
+        wider=[*wording.contexts, wording.text],
+    )
+    return series_of(measured, [f.metric for f in facts], facts, mention, wording.before)
+
+
 def sentence_facts(
     document: str,
     sentence: Sentence,
@@ -1492,79 +1627,28 @@ def sentence_facts(
     if not mentions:
         return []
     facts: list[Fact] = []
-    metrics: list[str | None] = []
     changes: list[bool] = []
     refers_back = carry.period and (sentence.is_item or carry.listing or continues_in_time(text))
     carried = carry.period if refers_back else None
     for index, mention in enumerate(mentions):
-        previous_end = mentions[index - 1].end if index else 0
-        next_start = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
-        clause_end = next((m.start() for m in CLAUSE_STOP.finditer(text, mention.end)), len(text))
-        before = before_context(text, mention.start, previous_end)
-        after = text[mention.end : min(next_start, clause_end)]
-        head = text[max(0, mention.start - LOOKBACK_CHARS) : mention.start]
-        qualifier = mention.qualifier or qualifier_of(head)
-        sign = 1.0
-        is_change = False
-        if mention.kind in ("percent", "money"):
-            if DECREASE_BEFORE.search(head):
-                is_change, sign = True, -1.0
-            elif INCREASE_BEFORE.search(head):
-                is_change = True
-            elif DECREASE_AFTER.match(text, mention.end):
-                is_change, sign = True, -1.0
-            elif INCREASE_AFTER.match(text, mention.end):
-                is_change = True
-            elif (
-                index
-                and changes[-1]
-                and PARENTHESIS_AFTER_CHANGE.match(text[previous_end : mention.start])
-            ):
-                is_change = True
-                sign = -1.0 if facts[-1].value < 0 else 1.0
-        clause_start = max(
-            (m.end() for m in CLAUSE_STOP.finditer(text, 0, mention.start)), default=0
-        )
-        first_in_clause = next(m.start for m in mentions if m.start >= clause_start)
-        prefix = PARENTHETICAL.sub("", text[clause_start:first_in_clause])
-        local = PARENTHETICAL.sub("", f"{before}{text[mention.start : mention.end]}{after}")
-        contexts = [local, f"{prefix} {local}"]
-        clause = clause_before(text, mention.start, previous_end) + local[len(before) :]
-        topic = ""
-        if carry.topic and not TRADE_TOPIC.search(text):
-            contexts = [*contexts, *(f"{c} {carry.topic}" for c in contexts)]
-            topic = carry.topic
+        wording = wording_of(text, mentions, index, carry.topic)
+        qualifier = mention.qualifier or qualifier_of(wording.head)
+        changed_before = facts[-1].value if index and changes[-1] else None
+        is_change, sign = change_of(mention, wording, changed_before)
         metric: str | None
         if mention.kind == "rank":
             mention = mentions[index] = resolve_owner(text, mention, mentions[:index])
             metric = rank_metric(catalog, mention)
         elif is_change or mention.kind == "multiple":
-            levels = [m for m, c in zip(metrics, changes, strict=True) if m and not c]
-            statistic = (
-                "multiple"
-                if mention.kind == "multiple"
-                else ("change_pct" if mention.unit == "percent" else "change_usd")
-            )
-            measured = facets.read_facets(
-                "usd", "level", contexts, clause, topic, wider=[*contexts, text]
-            )
-            if not levels and measured and facets.specific(measured):
-                levels = [measured.key]
-            metric = facets.with_statistic(levels[-1], statistic) if levels else None
+            levels = [f.metric for f, c in zip(facts, changes, strict=True) if f.metric and not c]
+            metric = change_metric(mention, levels, wording)
         else:
-            statistic = "share" if mention.unit == "percent" else "level"
-            near = contexts
-            if mention.kind == "count":
-                window = NOUN_WINDOW.match(after)
-                near = [window.group() if window else "", clause_before(text, mention.start, 0)]
-            measured = facets.read_facets(
-                mention.unit, statistic, near, clause, topic, wider=[*contexts, text]
-            )
-            metric = series_of(measured, metrics, facts, mention, before)
+            metric = level_metric(mention, wording, facts)
         implied = carried if mention.kind not in ("rank", "duration", "anniversary") else None
         period = period_for(mention, text, periods, year, is_change, implied, latest)
-        key = metric or derived_key(mention, before, after, is_change)
-        scope = "context" if metric is None and CONTEXT_TERM.search(local) else "bilateral"
+        key = metric or derived_key(mention, wording.before, wording.after, is_change)
+        context = metric is None and CONTEXT_TERM.search(wording.local)
+        scope = "context" if context else "bilateral"
         facts.append(
             Fact(
                 document=document,
@@ -1582,6 +1666,5 @@ def sentence_facts(
                 **facets.fields(metric, mention.kind == "rank"),
             )
         )
-        metrics.append(metric)
         changes.append(is_change)
     return facts

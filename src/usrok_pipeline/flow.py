@@ -124,8 +124,8 @@ def parse_and_clean(
 
 
 @step("normalize and extract")
-def normalize_and_extract(batch: list[Extraction], database: str) -> int:
-    """Normalize and extract a batch of releases into the cache; how many facts they state."""
+def normalize_and_extract(batch: list[Extraction], database: str) -> None:
+    """Normalize and extract a batch of releases into the cache."""
     with Store.open(database) as store:
         cleaned = store.cached(CLEAN, {job.cleaned for job in batch})
         documents = [
@@ -139,7 +139,6 @@ def normalize_and_extract(batch: list[Extraction], database: str) -> int:
             EXTRACT, {j.key: incremental.encode(p) for j, p in zip(batch, processed, strict=True)}
         )
     stop_here("extracted")
-    return sum(len(p.facts) for p in processed)
 
 
 @dataclass(frozen=True)
@@ -197,9 +196,10 @@ def write_pages(
     inputs: dict[str, str],
     settings: config.Settings,
     force: bool,
-) -> list[str]:
+) -> tuple[list[str], set[str]]:
     """Render and write the report, but for the pages on disk as written from the same inputs
-    (INPUTS: their digests, by path); the pages written are remembered."""
+    (INPUTS: their digests, by path); the pages written are remembered. The files written or
+    removed come back, with the page keys the report now depends on."""
     keys = {path: incremental.page_key(path, digest) for path, digest in inputs.items()}
     memo = {} if force else store.cached(PAGE, set(keys.values()))
     unchanged = incremental.unchanged_pages(settings.reports, inputs, memo)
@@ -207,7 +207,7 @@ def write_pages(
     written, digests = render.write_reports(settings.reports, pages, kept=unchanged)
     stop_here("reports written")
     store.save_cached(PAGE, {keys[path]: digests[path] for path in keys if path in digests})
-    return written
+    return written, set(keys.values())
 
 
 @step("link, diff and write the reports")
@@ -239,7 +239,7 @@ def report(
             documents, versions, failed, sorted(withdrawn), history, shown
         )
         inputs = incremental.page_inputs(built, keys, code)
-        written = write_pages(store, built, inputs, settings, force)
+        written, pages = write_pages(store, built, inputs, settings, force)
         facts = sum(len(p.facts) for p in documents)
         status = pipeline.run_status(len(ingested.sources) + len(ingested.unreadable), len(failed))
         ending = Ending(
@@ -255,7 +255,7 @@ def report(
                 CLEAN: {job.cleaned for job in jobs} | earlier,
                 CANDIDATES: {job.cleaned for job in jobs},
                 EXTRACT: set(keys.values()),
-                PAGE: {incremental.page_key(*page) for page in inputs.items()},
+                PAGE: pages,
             },
         )
         store.finish_run(ingested.run_id, ending)
