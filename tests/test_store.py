@@ -12,7 +12,7 @@ from sqlalchemy import text
 from conftest import SEEDS, free_port, new_postgresql_database
 from usrok_pipeline import incremental, pipeline
 from usrok_pipeline.ingest import read_sources, sha256_of
-from usrok_pipeline.records import Rejected, SourceFile
+from usrok_pipeline.records import Rejected, SourceFile, canonical_json
 from usrok_pipeline.store import Ending, Inventory, RunLocked, Stated, Store, StoreError, run_lock
 
 
@@ -43,7 +43,7 @@ def test_inventory_across_runs(store_url: str) -> None:
         assert store.withdrawn() == ["b.txt"]
         previous = store.previous_versions({"a.txt": second[0].sha256, "c.txt": second[1].sha256})
         assert list(previous) == ["a.txt"] and previous["a.txt"].data == b"A"
-        assert [(r["new"], r["changed"], r["removed"], r["failed"]) for r in store.runs()] == [
+        assert [(r.new, r.changed, r.removed, r.failed) for r in store.history()] == [
             (2, 0, 0, 0),
             (1, 1, 1, 1),
         ]
@@ -67,13 +67,14 @@ def test_failed_transaction_leaves_nothing(store_url: str) -> None:
         with pytest.raises(RuntimeError), store.transaction() as db:
             db.execute(text("INSERT INTO runs (started_at, seeds) VALUES ('now', 'x')"))
             raise RuntimeError("crash")
-        assert store.runs() == []
+        with store.reading() as db:
+            assert db.execute(text("SELECT COUNT(*) FROM runs")).scalar_one() == 0
 
 
 def test_cached_results_round_trip_and_only_those_kept_stay(store_url: str) -> None:
     sources, _ = read_sources(sorted(SEEDS.glob("*.txt")))
     processed, _ = pipeline.process(sources)
-    payloads = {p.document.name: incremental.encode(p) for p in processed}
+    payloads = {p.document.name: canonical_json(p) for p in processed}
     assert all(incremental.decode_processed(payloads[p.document.name]) == p for p in processed)
     with Store.open(store_url) as store:
         store.save_cached("extract", payloads)

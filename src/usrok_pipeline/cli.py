@@ -146,7 +146,7 @@ def extract(paths: tuple[Path, ...], output: str) -> None:
     for failure in (*unreadable, *undecodable):
         click.echo(f"usrok: set aside {failure.name}: {failure.reason}", err=True)
     if output == "jsonl":
-        sys.stdout.writelines(render.facts_jsonl(processed))
+        sys.stdout.write(render.facts_jsonl(processed))
     else:
         for document in processed:
             for fact in document.facts:

@@ -34,6 +34,7 @@ from .records import (
     RunSummary,
     SourceFile,
     VersionChange,
+    canonical_json,
 )
 from .store import Ending, Inventory, Stated, Store, is_transient, run_lock
 
@@ -113,9 +114,7 @@ def parse_and_clean(
     keys = [incremental.clean_key(version, doc.sha256) for doc in cleaned]
     found = {key: pipeline.candidates(doc) for key, doc in zip(keys, cleaned, strict=True)}
     with Store.open(database) as store:
-        store.save_cached(
-            CLEAN, {k: incremental.encode(d) for k, d in zip(keys, cleaned, strict=True)}
-        )
+        store.save_cached(CLEAN, {k: canonical_json(d) for k, d in zip(keys, cleaned, strict=True)})
         store.save_cached(
             CANDIDATES, {k: incremental.encode_candidates(c) for k, c in found.items()}
         )
@@ -136,7 +135,7 @@ def normalize_and_extract(batch: list[Extraction], database: str) -> None:
         ]
         processed = pipeline.extract_facts(documents)
         store.save_cached(
-            EXTRACT, {j.key: incremental.encode(p) for j, p in zip(batch, processed, strict=True)}
+            EXTRACT, {j.key: canonical_json(p) for j, p in zip(batch, processed, strict=True)}
         )
     stop_here("extracted")
 

@@ -26,7 +26,6 @@ from .records import (
     NormalizedDocument,
     ProcessedDocument,
     Removal,
-    plain,
 )
 from .render import Report, page_paths
 
@@ -108,11 +107,6 @@ def extraction_key(version: str, name: str, sha256: str, learned: Iterable[str])
 def page_key(path: str, inputs: str) -> str:
     """The key of a page rendered from inputs of this digest."""
     return digest(path, inputs)
-
-
-def encode(record: Any) -> str:
-    """A record (or built-ins) as canonical JSON."""
-    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 def decode_cleaned(payload: str, name: str) -> CleanedDocument:

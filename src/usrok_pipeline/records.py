@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -23,6 +24,12 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     return value
+
+
+def canonical_json(record: Any) -> str:
+    """A record (or built-ins) as one line of JSON, keys sorted, finite numbers only: the one
+    form records are stored, cached and exported in."""
+    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 class Record:
@@ -157,7 +164,7 @@ class Fact(Record):
 
     def as_json(self) -> dict[str, Any]:
         """The fact as the fields of `facts.jsonl`, integers kept integral."""
-        record: dict[str, Any] = plain(self)
+        record = {name: getattr(self, name) for name in self.__dataclass_fields__}
         if float(self.value).is_integer():
             record["value"] = int(self.value)
         return record

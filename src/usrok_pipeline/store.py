@@ -44,7 +44,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 
-from .records import Fact, FactDelta, LastRun, Rejected, RunRecord, SourceFile, plain
+from .records import Fact, FactDelta, LastRun, Rejected, RunRecord, SourceFile, canonical_json
 
 LOCK_FILE = "run.lock"
 FINISHED = "('completed', 'completed with failures', 'failed')"
@@ -213,11 +213,6 @@ def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Seque
     limit on parameters."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def encode(record: Any) -> str:
-    """A record as canonical JSON."""
-    return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 def now() -> str:
@@ -442,7 +437,7 @@ def replace_facts(db: Connection, current: Collection[str], stated: Sequence[Sta
                 "name": s.name,
                 "sha256": s.sha256,
                 "extraction": s.extraction,
-                "facts": "[" + ", ".join(encode(f) for f in s.facts) + "]",
+                "facts": "[" + ", ".join(canonical_json(f) for f in s.facts) + "]",
             }
             for s in stated
         ),
@@ -617,7 +612,8 @@ class Store:
                 db,
                 RUN_FACTS,
                 (
-                    {"run_id": run_id, "change": d.change, "payload": encode(d.fact), "seq": seq}
+                    {"run_id": run_id, "change": d.change, "payload": canonical_json(d.fact)}
+                    | {"seq": seq}
                     for seq, d in enumerate(deltas)
                 ),
             )
@@ -696,12 +692,6 @@ class Store:
                 )
             )
             return [FactDelta(change, Fact(**json.loads(payload))) for change, payload in rows]
-
-    def runs(self) -> list[dict[str, Any]]:
-        """Every recorded run, oldest first."""
-        with self.reading() as db:
-            rows = db.execute(RUNS.select().order_by(RUNS.c.id))
-            return [dict(row._mapping) for row in rows]
 
 
 class RunLocked(RuntimeError):
