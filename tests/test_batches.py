@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import shutil
+from dataclasses import is_dataclass
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,7 @@ RECORD_KINDS = sorted(
     (
         kind
         for kind in vars(records).values()
-        if isinstance(kind, type)
-        and issubclass(kind, records.Record)
-        and kind is not records.Record
+        if isinstance(kind, type) and is_dataclass(kind) and kind.__module__ == records.__name__
     ),
     key=lambda kind: kind.__name__,
 )

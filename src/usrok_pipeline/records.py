@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from dataclasses import dataclass, field
 from typing import Any
 
 SCALARS = (str, int, float, bool, type(None))  # what plain() returns as it is, checked first
@@ -32,35 +30,8 @@ def canonical_json(record: Any) -> str:
     return json.dumps(plain(record), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
-class Record:
-    """What every record is: pickled as its class and field values, which unpickling passes
-    back to the class. Dataclasses pickle a slotted record by looking its fields up again for
-    every record, which made sending a batch's facts between processes twice as slow."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[type[Record], tuple[Any, ...]]:
-        kind = type(self)
-        values = FIELD_VALUES.get(kind)
-        if values is None:
-            values = FIELD_VALUES[kind] = field_values(kind)
-        return kind, values(self)
-
-
-# How to read the field values of each kind of record, found when one is first pickled.
-FIELD_VALUES: dict[type, Callable[[Record], tuple[Any, ...]]] = {}
-
-
-def field_values(kind: type) -> Callable[[Record], tuple[Any, ...]]:
-    """A function that gives a record's field values, in field order."""
-    names = [f.name for f in fields(kind)]
-    if len(names) == 1:
-        return lambda record: (getattr(record, names[0]),)
-    return attrgetter(*names)
-
-
 @dataclass(frozen=True, slots=True)
-class SourceFile(Record):
+class SourceFile:
     """One file found in the seeds folder, as bytes with their hash."""
 
     name: str
@@ -69,7 +40,7 @@ class SourceFile(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Rejected(Record):
+class Rejected:
     """A file set aside, with the reason a reader can act on."""
 
     name: str
@@ -77,7 +48,7 @@ class Rejected(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Metadata(Record):
+class Metadata:
     """What a release says about itself, and how each field was found."""
 
     title: str
@@ -89,7 +60,7 @@ class Metadata(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class ParsedDocument(Record):
+class ParsedDocument:
     """A decoded release split into front matter and body."""
 
     name: str
@@ -100,7 +71,7 @@ class ParsedDocument(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Removal(Record):
+class Removal:
     """A piece of boilerplate taken out of a document, and the rule that took it."""
 
     rule: str
@@ -108,7 +79,7 @@ class Removal(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Block(Record):
+class Block:
     """A paragraph or a list item of a release, on one line."""
 
     text: str
@@ -116,7 +87,7 @@ class Block(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class CleanedDocument(Record):
+class CleanedDocument:
     """A release after the rule-based pass, before boilerplate learned from the corpus goes."""
 
     name: str
@@ -128,7 +99,7 @@ class CleanedDocument(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class NormalizedDocument(Record):
+class NormalizedDocument:
     """A release reduced to its own words: paragraphs and list items, one per line."""
 
     name: str
@@ -139,7 +110,7 @@ class NormalizedDocument(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Fact(Record):
+class Fact:
     """One quantity stated in one sentence of one release."""
 
     document: str
@@ -171,7 +142,7 @@ class Fact(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class ProcessedDocument(Record):
+class ProcessedDocument:
     """A normalized release with the facts extracted from it."""
 
     document: NormalizedDocument
@@ -179,7 +150,7 @@ class ProcessedDocument(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class DiffSpan(Record):
+class DiffSpan:
     """One run of a word diff: kept, inserted or deleted text."""
 
     op: str
@@ -187,7 +158,7 @@ class DiffSpan(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class FactChange(Record):
+class FactChange:
     """How one fact relates to the figure stated before it for the same metric."""
 
     key: str
@@ -200,7 +171,7 @@ class FactChange(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Comparison(Record):
+class Comparison:
     """How alike two sentences are, with the word diff when they are alike enough to show."""
 
     similarity: float
@@ -208,7 +179,7 @@ class Comparison(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Rewording(Record):
+class Rewording:
     """The same recurring claim in two releases, with its wording changes."""
 
     before: Fact | None
@@ -222,7 +193,7 @@ class Rewording(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Timeline(Record):
+class Timeline:
     """Every statement of one recurring fact, oldest first."""
 
     key: str
@@ -232,7 +203,7 @@ class Timeline(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class VersionChange(Record):
+class VersionChange:
     """A document whose file changed since an earlier run, with the text diff."""
 
     name: str
@@ -242,7 +213,7 @@ class VersionChange(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class RunSummary(Record):
+class RunSummary:
     """What one pipeline run did, for the command line and the flow's return value."""
 
     run_id: int
@@ -261,7 +232,7 @@ class RunSummary(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class FactDelta(Record):
+class FactDelta:
     """A fact a run added or removed, against the facts the releases stated before it."""
 
     change: str
@@ -269,7 +240,7 @@ class FactDelta(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class RunRecord(Record):
+class RunRecord:
     """One run that changed something, as its history shows it (no clock time: reports stay
     byte-identical for the same inputs)."""
 
@@ -283,7 +254,7 @@ class RunRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class LastRun(Record):
+class LastRun:
     """What the latest finished run left, for deciding whether a new run has anything to do."""
 
     code: str | None
