@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from usrok_pipeline import render
 from usrok_pipeline.ingest import read_sources, sha256_of
 
 GOOD = "Trade with Korea totaled $5 billion in 2019.\n"
@@ -120,7 +121,7 @@ def test_accepted_and_stated(runs: dict[str, Any], name: str) -> None:
 
 @pytest.mark.parametrize(("name", "encoding"), sorted(ENCODINGS.items()))
 def test_encoding_is_detected_and_said(runs: dict[str, Any], name: str, encoding: str) -> None:
-    page = (runs["reports"] / "documents" / f"{name.rsplit('.', 1)[0]}.html").read_text()
+    page = (runs["reports"] / render.document_page(name, "html")).read_text()
     assert f'<tr><th scope="row">Encoding</th><td>{encoding}</td></tr>' in page
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import SEEDS
 from test_incremental_report import pages_of
+from usrok_pipeline import render
 
 SHARED = "Follow the embassy on social media for news of the alliance."
 
@@ -29,7 +30,7 @@ def test_runs_that_add_change_and_remove_releases_learn_what_a_fresh_run_learns(
     for number in range(3):
         (seeds / f"note_{number}.txt").write_text(note(number))
     run_by_hand(str(seeds), str(reports), str(state))
-    page = reports / "documents" / "note_0.md"
+    page = reports / render.document_page("note_0.txt", "md")
     assert f"learned: {SHARED}" in page.read_text()  # three releases share it: boilerplate
 
     steps = [

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPORTS, SEEDS, files
+from usrok_pipeline import render
 
 
 @pytest.fixture
@@ -59,9 +60,12 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     added.write_text("Korea is the United States' 6th largest trading partner.\n")
     one_more = run(folders)
     assert (one_more.new, one_more.parsed, one_more.processed) == (("010_added.txt",), 1, 1)
-    assert {"index.html", "index.md", "facts.jsonl", "documents/010_added.html"} <= set(
-        one_more.written
-    )
+    assert {
+        "index.html",
+        "index.md",
+        "facts.jsonl",
+        render.document_page("010_added.txt", "html"),
+    } <= set(one_more.written)
     assert "style.css" not in one_more.written
     markdown = (folders["reports"] / "index.md").read_text()
     assert (

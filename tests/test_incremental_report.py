@@ -57,8 +57,8 @@ def test_a_new_release_changes_its_pages_and_the_metrics_it_states_only() -> Non
         f.key for p in report.documents for f in p.facts if p.document.name == "010_added.txt"
     )
     assert changed == {
-        "documents/010_added.html",
-        "documents/010_added.md",
+        render.document_page("010_added.txt", "html"),
+        render.document_page("010_added.txt", "md"),
         render.metric_page(rank, "html"),
         render.metric_page(rank, "md"),
     }
@@ -102,24 +102,24 @@ def test_a_run_writes_the_pages_of_what_it_changed(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, seeds)
     first = run_by_hand(str(seeds), str(reports), str(state))
     pages = {p for p in first.written if p.startswith(("documents/", "metrics/"))}
-    (reports / "documents" / "000_479443e2f1f97cd6.md").unlink()
+    (reports / render.document_page("000_479443e2f1f97cd6.txt", "md")).unlink()
     (reports / "facts.csv").write_text("edited by hand")  # not copied from: written whole
     (seeds / "010_added.txt").write_text(ADDED)
     second = run_by_hand(str(seeds), str(reports), str(state))
     written = {p for p in second.written if p.startswith(("documents/", "metrics/"))}
     assert {
-        "documents/010_added.html",
-        "documents/010_added.md",
-        "documents/000_479443e2f1f97cd6.md",
+        render.document_page("010_added.txt", "html"),
+        render.document_page("010_added.txt", "md"),
+        render.document_page("000_479443e2f1f97cd6.txt", "md"),
     } < written
     assert len(written) < len(pages) / 2
     fresh = tmp_path / "fresh"
     run_by_hand(str(seeds), str(fresh), str(tmp_path / "fresh-state"))
     for name in SUMMARY_FILES:
         assert (reports / name).read_bytes() == (fresh / name).read_bytes()
-    (reports / "documents" / "000_479443e2f1f97cd6.html").write_text("edited by hand")
+    (reports / render.document_page("000_479443e2f1f97cd6.txt", "html")).write_text("edited")
     forced = run_by_hand(str(seeds), str(reports), str(state), force=True)
-    assert "documents/000_479443e2f1f97cd6.html" in forced.written
+    assert render.document_page("000_479443e2f1f97cd6.txt", "html") in forced.written
     assert pages_of(reports) == pages_of(fresh)
     for name in SUMMARY_FILES:
         assert (reports / name).read_bytes() == (fresh / name).read_bytes()

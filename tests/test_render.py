@@ -79,12 +79,17 @@ def test_release_text_is_escaped() -> None:
     processed, _ = pipeline.process(sources)
     files = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)
     pages = {name: text for name, text in files.items() if name.endswith(".html")}
-    assert {"index.html", "changes.html", "documents/a.html", "documents/b.html"} <= set(pages)
+    assert {
+        "index.html",
+        "changes.html",
+        render.document_page("a.md", "html"),
+        render.document_page("b.md", "html"),
+    } <= set(pages)
     for name, page in pages.items():
         assert "<script>alert" not in page and "<img src=x" not in page, name
         assert 'href="javascript:' not in page, name
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["index.html"]
-    assert "&lt;img src=x onerror=alert(1)&gt;" in pages["documents/a.html"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[render.document_page("a.md", "html")]
 
 
 MARKDOWN_PAYLOADS = (
@@ -111,14 +116,18 @@ def test_markdown_twins_carry_no_markup_of_the_release() -> None:
     processed, _ = pipeline.process(sources)
     files = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)
     pages = {name: text for name, text in files.items() if name.endswith(".md")}
-    assert {"index.md", "documents/a-b.md", "documents/b.md"} <= set(pages), set(pages)
+    assert {
+        "index.md",
+        render.document_page("a`b.md", "md"),
+        render.document_page("b.md", "md"),
+    } <= set(pages), set(pages)
     for name, page in pages.items():
         for raw in ("<script>", "<img", "<javascript:", "**bold**", "`code`"):
             assert raw not in page, (name, raw)
         assert not re.search(r"(?<!\\)\]\(javascript:", page), name
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["documents/b.md"]
-    assert "\\[click\\](javascript:alert(3))" in pages["documents/b.md"]
-    assert "``a`b.md``" in pages["documents/a-b.md"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[render.document_page("b.md", "md")]
+    assert "\\[click\\](javascript:alert(3))" in pages[render.document_page("b.md", "md")]
+    assert "``a`b.md``" in pages[render.document_page("a`b.md", "md")]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ What is accepted and what is set aside:
 - Empty or whitespace-only files, binary files (PDF, PNG, ZIP, GZIP or any NUL byte) and
   files over the size limit are rejected with the reason; nothing else of the run stops.
 - Only regular files directly in the seeds folder are read: folders, links and pipes are named
-  with why they are not.
+  with why they are not, and so is a second name that reads the same as another once
+  Unicode-normalized (NFC), which would name the same release.
 - Every file is read and hashed on every run: its hash, not how it looks, says whether it
   changed (10,000 releases, 75 MB, are read and hashed in 0.6 s).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -60,7 +62,12 @@ def release_paths(folder: Path) -> tuple[list[Path], list[Rejected]]:
                 names.append(entry.name)
             else:
                 rejected.append(Rejected(entry.name, not_a_file(entry)))
-    return [folder / name for name in sorted(names)], sorted(rejected, key=lambda r: r.name)
+    kept: dict[str, str] = {}
+    for name in sorted(names):
+        same = kept.setdefault(unicodedata.normalize("NFC", name), name)
+        if same != name:
+            rejected.append(Rejected(name, f"the same name as {same} once Unicode-normalized"))
+    return [folder / name for name in kept.values()], sorted(rejected, key=lambda r: r.name)
 
 
 def not_a_file(entry: os.DirEntry[str]) -> str:

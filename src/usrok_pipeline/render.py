@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -55,6 +56,8 @@ PAGE_KINDS = ("html", "md")
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
 SLUGS_REMEMBERED = 1 << 16
+PAGE_SLUG_CHARS = 60
+PAGE_HASH_CHARS = 8
 CSV_FIELDS = (
     "document",
     "start",
@@ -174,7 +177,8 @@ def environment(templates: Path) -> Environment:
         quote_parts=quote_parts,
         number=number,
         web_url=web_url,
-        slug=slug,
+        release_page=document_page,
+        metric_page=metric_page,
         md=markdown_cell,
         mdtext=markdown_text,
         mdcode=markdown_code,
@@ -319,9 +323,16 @@ def metric_page(key: str, kind: str) -> str:
     return f"metrics/{slug(key)}.{kind}"
 
 
+@lru_cache(maxsize=SLUGS_REMEMBERED)
 def document_page(name: str, kind: str) -> str:
-    """The path of a release's page inside the report folder."""
-    return f"documents/{slug(name.rsplit('.', 1)[0])}.{kind}"
+    """The path of a release's page inside the report folder: the slug of its name, cut
+    short, and a hash of the name as Unicode NFC, so that names alike once slugged
+    ('Case.txt' and 'case.txt', 'dup.txt' and 'dup.md', two names in Hangul) keep pages of
+    their own, and a name of any length makes a file name the system takes."""
+    normal = unicodedata.normalize("NFC", name)
+    stem = slug(normal.rsplit(".", 1)[0])[:PAGE_SLUG_CHARS].rstrip("-")
+    named = hashlib.sha256(normal.encode("utf-8")).hexdigest()[:PAGE_HASH_CHARS]
+    return f"documents/{stem}-{named}.{kind}"
 
 
 def page_paths(kind: str, name: str) -> dict[str, str]:
