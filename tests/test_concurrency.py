@@ -29,6 +29,16 @@ def test_a_second_run_stops_with_a_message(folder: Path, server_env: dict[str, s
     assert not (folder / "state" / "state.db").exists()
 
 
+def test_a_second_run_stops_before_prefect_starts_a_server(folder: Path) -> None:
+    alone = {name: value for name, value in os.environ.items() if name != "PREFECT_API_URL"}
+    with run_lock(folder / "state"):
+        second = start_usrok_run(folder, alone)
+        _, err = second.communicate(timeout=300)
+    assert second.returncode == 1
+    assert "another run is using the state" in err
+    assert "temporary server" not in err, err
+
+
 def test_runs_started_together_never_corrupt_the_state(
     folder: Path, server_env: dict[str, str]
 ) -> None:

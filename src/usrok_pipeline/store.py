@@ -47,6 +47,9 @@ from sqlalchemy.exc import (
 from .records import Fact, FactDelta, LastRun, Rejected, RunRecord, SourceFile, canonical_json
 
 LOCK_FILE = "run.lock"
+# The state folders this process holds the run lock of, with its pid: a forked worker holds
+# none.
+LOCKS_HELD: set[tuple[int, Path]] = set()
 FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
 # DatabaseError: an SQLite URL that names a file that is no database.
@@ -735,12 +738,17 @@ def shared_lock(url: str) -> Iterator[None]:
 @contextmanager
 def run_lock(state_dir: Path, url: str | None = None) -> Iterator[None]:
     """One run at a time on a state folder (and on a shared store): a second run stops at
-    once, naming the holder.
+    once, naming the holder. A process that holds the lock already (the command line takes
+    it before Prefect starts, and the flow again) goes on under it.
 
     The folder lock is the operating system's (flock): it goes with the process that held it,
     so a killed run never leaves it behind.
     """
     state_dir.mkdir(parents=True, exist_ok=True)
+    held = (os.getpid(), state_dir.resolve())
+    if held in LOCKS_HELD:
+        yield
+        return
     with (state_dir / LOCK_FILE).open("a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -754,6 +762,7 @@ def run_lock(state_dir: Path, url: str | None = None) -> Iterator[None]:
         handle.truncate(0)
         handle.write(f"pid {os.getpid()}, since {now()}\n")
         handle.flush()
+        LOCKS_HELD.add(held)
         try:
             if url is not None and is_postgresql(url):
                 with shared_lock(url):
@@ -761,4 +770,5 @@ def run_lock(state_dir: Path, url: str | None = None) -> Iterator[None]:
             else:
                 yield
         finally:
+            LOCKS_HELD.discard(held)
             fcntl.flock(handle, fcntl.LOCK_UN)
