@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from usrok_pipeline import normalize
-from usrok_pipeline.extract import MAX_FACTS_PER_RELEASE
+from usrok_pipeline.records import DEFAULT_LIMITS
 from usrok_pipeline.parse import split_front_matter
 
 USROK = str(Path(sys.executable).with_name("usrok"))
@@ -66,7 +66,7 @@ def test_two_megabytes_of_one_pattern_are_read_in_bounded_work(unit: str, tmp_pa
     )
     assert done.returncode == 0, done.stderr
     facts = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(facts) <= MAX_FACTS_PER_RELEASE
+    assert len(facts) <= DEFAULT_LIMITS.per_release
 
 
 def test_a_number_past_any_figure_is_no_quantity_and_json_stays_strict(tmp_path: Path) -> None:

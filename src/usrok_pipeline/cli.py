@@ -143,10 +143,15 @@ def load_settings(
 @click.option("--format", "output", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 def extract(paths: tuple[Path, ...], output: str) -> None:
     """Print the facts stated in release files; writes no state."""
-    sources, unreadable = read_sources(paths)
-    processed, undecodable = pipeline.process(sources)
+    settings = load_settings(None, None, None)
+    sources, unreadable = read_sources(paths, settings.max_file_bytes)
+    processed, undecodable = pipeline.process(sources, settings.fact_limits)
     for failure in (*unreadable, *undecodable):
         click.echo(f"usrok: set aside {failure.name}: {failure.reason}", err=True)
+    for document in processed:
+        if document.capped:
+            name = document.document.name
+            click.echo(f"usrok: {name} {document.capped}; figures past it were not read", err=True)
     if output == "jsonl":
         sys.stdout.write(render.facts_jsonl(processed))
     else:

@@ -14,6 +14,7 @@ from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .ingest import DEFAULT_MAX_BYTES
+from .records import DEFAULT_LIMITS, FactLimits
 
 SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
 # The templates ship inside the package; Jinja's file loader and the code key read them as
@@ -27,6 +28,8 @@ CLUSTER_VARIABLE = "USROK_DASK_ADDRESS"
 EPHEMERAL_SERVER_STARTUP_SECONDS = "120"
 STORE_BACKENDS = ("sqlite", "postgresql")
 MAX_WORKERS = 4 * (os.cpu_count() or 1)
+# Extraction costs about 0.1 ms a fact: a million facts keep a release a couple of minutes.
+MAX_FACTS = 1_000_000
 
 
 class ConfigError(ValueError):
@@ -76,6 +79,8 @@ class LimitsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     max_file_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    facts_per_release: int = Field(default=DEFAULT_LIMITS.per_release, gt=0, le=MAX_FACTS)
+    facts_per_sentence: int = Field(default=DEFAULT_LIMITS.per_sentence, gt=0, le=MAX_FACTS)
 
 
 class RunConfig(BaseModel):
@@ -143,6 +148,7 @@ class Settings:
     store_url: str = ""
     workers: int = 1
     cluster: str = ""
+    fact_limits: FactLimits = DEFAULT_LIMITS
 
     @property
     def database(self) -> str:
@@ -198,6 +204,7 @@ def settings(
         store_url=os.environ.get(DATABASE_VARIABLE) or config.store.url,
         workers=config.run.workers or os.cpu_count() or 1,
         cluster=os.environ.get(CLUSTER_VARIABLE) or config.run.cluster,
+        fact_limits=FactLimits(config.limits.facts_per_release, config.limits.facts_per_sentence),
     )
 
 

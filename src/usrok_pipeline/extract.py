@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 
 from . import facets
-from .records import Fact, NormalizedDocument
+from .records import DEFAULT_LIMITS, Fact, FactLimits, NormalizedDocument
 
 # --- sentences -------------------------------------------------------------------------------
 
@@ -30,8 +31,6 @@ LIST_MARK = re.compile(r"^- ")
 MAX_SENTENCE_CHARS = 1500
 # No release states more than a few hundred figures, nor a sentence more than a few dozen:
 # a file of nothing but numbers stops here instead of costing a minute per megabyte.
-MAX_FACTS_PER_SENTENCE = 50
-MAX_FACTS_PER_RELEASE = 2000
 MAX_VALUE = 1e16  # ten thousand trillion: past any sum, count or rank a release can state
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -1364,9 +1363,11 @@ def series_of(
 
 
 def extract_document(
-    document: NormalizedDocument, catalog: Catalog | None = None
+    document: NormalizedDocument,
+    catalog: Catalog | None = None,
+    limits: FactLimits = DEFAULT_LIMITS,
 ) -> tuple[Fact, ...]:
-    """All facts of a normalized release."""
+    """All facts of a normalized release, up to the LIMITS."""
     catalog = catalog or load_catalog()
     date = document.metadata.date or ""
     year = int(date[:4]) if date else None
@@ -1383,12 +1384,26 @@ def extract_document(
             elif not (sentence.is_item and previous is not None and previous.is_item):
                 inherited = Carry()
             carry = inherited
-        facts.extend(sentence_facts(document.name, sentence, periods, catalog, year, carry, latest))
-        if len(facts) >= MAX_FACTS_PER_RELEASE:
+        facts.extend(
+            sentence_facts(
+                document.name, sentence, periods, catalog, year, carry, latest, limits.per_sentence
+            )
+        )
+        if len(facts) >= limits.per_release:
             break
         carry = carry.after(sentence.text, periods, year)
         previous = sentence
-    return tuple(facts[:MAX_FACTS_PER_RELEASE])
+    return tuple(facts[: limits.per_release])
+
+
+def limit_reached(facts: Sequence[Fact], limits: FactLimits) -> str:
+    """Which limit a release's facts reached, in words for its page; empty when none did."""
+    if len(facts) >= limits.per_release:
+        return f"reached the limit of {limits.per_release:,} facts a release"
+    per_sentence = Counter((fact.start, fact.end) for fact in facts)
+    if per_sentence and max(per_sentence.values()) >= limits.per_sentence:
+        return f"a sentence reached the limit of {limits.per_sentence:,} facts"
+    return ""
 
 
 def latest_year(read: Sequence[tuple[Sentence, Sequence[Period]]], year: int | None) -> int | None:
@@ -1620,10 +1635,12 @@ def sentence_facts(
     year: int | None,
     carry: Carry,
     latest: int | None = None,
+    most: int = DEFAULT_LIMITS.per_sentence,
 ) -> list[Fact]:
-    """The facts of one sentence; LATEST is the last year the release states figures for."""
+    """The facts of one sentence, MOST at most; LATEST is the last year the release states
+    figures for."""
     text = sentence.text
-    mentions = find_mentions(text)[:MAX_FACTS_PER_SENTENCE]
+    mentions = find_mentions(text)[:most]
     if not mentions:
         return []
     facts: list[Fact] = []

@@ -28,6 +28,7 @@ from .ingest import scan
 from .records import (
     FactChange,
     FactDelta,
+    FactLimits,
     ProcessedDocument,
     Rejected,
     RunRecord,
@@ -123,7 +124,7 @@ def parse_and_clean(
 
 
 @step("normalize and extract")
-def normalize_and_extract(batch: list[Extraction], database: str) -> None:
+def normalize_and_extract(batch: list[Extraction], database: str, limits: FactLimits) -> None:
     """Normalize and extract a batch of releases into the cache."""
     with Store.open(database) as store:
         cleaned = store.cached(CLEAN, {job.cleaned for job in batch})
@@ -133,7 +134,7 @@ def normalize_and_extract(batch: list[Extraction], database: str) -> None:
             )
             for job in batch
         ]
-        processed = pipeline.extract_facts(documents)
+        processed = pipeline.extract_facts(documents, limits)
         store.save_cached(
             EXTRACT, {j.key: canonical_json(p) for j, p in zip(batch, processed, strict=True)}
         )
@@ -143,8 +144,8 @@ def normalize_and_extract(batch: list[Extraction], database: str) -> None:
 @dataclass(frozen=True)
 class Outcome:
     """What a run that wrote the reports did: its record, its fact changes and the figures
-    they moved, the report files written or removed, and the facts and recurring facts the
-    report shows."""
+    they moved, the report files written or removed, the facts and recurring facts the
+    report shows, and the releases whose facts reached a limit (name, which)."""
 
     record: RunRecord
     deltas: list[FactDelta]
@@ -152,6 +153,7 @@ class Outcome:
     written: list[str]
     facts: int
     recurring: int
+    capped: list[tuple[str, str]]
 
 
 def previous_texts(
@@ -260,7 +262,8 @@ def report(
         store.finish_run(ingested.run_id, ending)
     stop_here("finished")
     moved = pipeline.moved_by(built.timelines, deltas)
-    return Outcome(record, deltas, moved, written, facts, len(built.timelines))
+    capped = [(p.document.name, p.capped) for p in documents if p.capped]
+    return Outcome(record, deltas, moved, written, facts, len(built.timelines), capped)
 
 
 @step("record the run")
@@ -466,6 +469,8 @@ def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummar
             ending = Ending(inventory, failed, pipeline.FAILED)
             call(record)(settings.database, ingested.run_id, ending)
             raise
+        for name, limit in outcome.capped:
+            logger.warning("extract: %s %s; figures past it were not read", name, limit)
         logger.info(
             "report: %d recurring facts, %d files written to %s",
             outcome.recurring,
@@ -525,7 +530,7 @@ def clean_all(
         failed += refused
     readable = [(s.name, s.sha256) for s in ingested.sources if keys[s.sha256] in found]
     learned = pipeline.learn(found[keys[sha256]] for _, sha256 in readable)
-    version = incremental.extraction_version()
+    version = incremental.extraction_version(settings.fact_limits)
     return incremental.extractions(readable, found, learned, cleaning, version), len(todo), learned
 
 
@@ -537,7 +542,9 @@ def extract_all(
     with Store.open(settings.database) as store:
         done = set() if force else store.cached_keys(EXTRACT, {job.key for job in jobs})
     todo = [job for job in jobs if job.key not in done]
-    workers.map(normalize_and_extract, todo, database=settings.database)
+    workers.map(
+        normalize_and_extract, todo, database=settings.database, limits=settings.fact_limits
+    )
     return len(todo)
 
 

@@ -22,6 +22,7 @@ from .records import (
     Block,
     CleanedDocument,
     Fact,
+    FactLimits,
     Metadata,
     NormalizedDocument,
     ProcessedDocument,
@@ -42,6 +43,7 @@ EXTRACTION_FILES = (
     "extract.py",
     "facets.py",
     "pipeline.py",
+    "records.py",
 )
 RULE_FILES = ("data/normalize.yaml", "data/metrics.yaml", "data/periods.yaml", "data/facets.yaml")
 
@@ -79,9 +81,10 @@ def cleaning_version() -> str:
     return files_version(CLEANING_FILES)
 
 
-def extraction_version() -> str:
-    """What normalizing and extracting depend on besides the release and its boilerplate."""
-    return files_version(EXTRACTION_FILES)
+def extraction_version(limits: FactLimits) -> str:
+    """What normalizing and extracting depend on besides the release and its boilerplate:
+    the code and rules, and the limits on facts."""
+    return files_version(EXTRACTION_FILES, (f"{limits.per_release} {limits.per_sentence}",))
 
 
 def code_version(templates: Path) -> str:
@@ -143,7 +146,7 @@ def decode_processed(payload: str) -> ProcessedDocument:
         text=doc["text"],
         removed=tuple(Removal(**r) for r in doc["removed"]),
     )
-    return ProcessedDocument(document, tuple(Fact(**f) for f in raw["facts"]))
+    return ProcessedDocument(document, tuple(Fact(**f) for f in raw["facts"]), raw["capped"])
 
 
 def extractions(

@@ -8,11 +8,13 @@ from typing import TypeVar
 from . import diff, extract, link, normalize, parse
 from .ingest import IngestError, decode
 from .records import (
+    DEFAULT_LIMITS,
     CleanedDocument,
     Comparison,
     Fact,
     FactChange,
     FactDelta,
+    FactLimits,
     LastRun,
     NormalizedDocument,
     ParsedDocument,
@@ -120,18 +122,21 @@ def normalize_corpus(parsed: Sequence[ParsedDocument]) -> list[NormalizedDocumen
     return [normalize_document(doc, learned) for doc in cleaned]
 
 
-def extract_facts(documents: Sequence[NormalizedDocument]) -> list[ProcessedDocument]:
-    """Facts of every normalized document."""
+def extract_facts(
+    documents: Sequence[NormalizedDocument], limits: FactLimits = DEFAULT_LIMITS
+) -> list[ProcessedDocument]:
+    """Facts of every normalized document, up to the LIMITS, each with the limit it reached."""
     catalog = extract.load_catalog()
-    return [ProcessedDocument(doc, extract.extract_document(doc, catalog)) for doc in documents]
+    found = [(doc, extract.extract_document(doc, catalog, limits)) for doc in documents]
+    return [ProcessedDocument(d, f, extract.limit_reached(f, limits)) for d, f in found]
 
 
 def process(
-    sources: Sequence[SourceFile],
+    sources: Sequence[SourceFile], limits: FactLimits = DEFAULT_LIMITS
 ) -> tuple[list[ProcessedDocument], list[Rejected]]:
     """Sources to normalized documents and their facts, in one call."""
     parsed, rejected = parse_sources(sources)
-    return extract_facts(normalize_corpus(parsed)), rejected
+    return extract_facts(normalize_corpus(parsed), limits), rejected
 
 
 def version_changes(

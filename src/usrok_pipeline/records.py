@@ -142,11 +142,25 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class FactLimits:
+    """How many facts extraction reads at most, of a release and of one sentence: work per
+    release stays bounded whatever the release holds ('1%' a million times)."""
+
+    per_release: int = 2000
+    per_sentence: int = 50
+
+
+DEFAULT_LIMITS = FactLimits()
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessedDocument:
-    """A normalized release with the facts extracted from it."""
+    """A normalized release with the facts extracted from it, and the limit its facts
+    reached, if any (then figures past it were not read)."""
 
     document: NormalizedDocument
     facts: tuple[Fact, ...]
+    capped: str = ""
 
 
 @dataclass(frozen=True, slots=True)
