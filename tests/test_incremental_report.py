@@ -174,6 +174,7 @@ def test_cache_entries_a_run_no_longer_uses_are_dropped(tmp_path: Path) -> None:
         incremental.CANDIDATES: 4,
         incremental.EXTRACT: 4,
         incremental.PAGE: len(render.pages_on_disk(reports)),
+        incremental.REPORT_FILES: 1,
     }
 
 

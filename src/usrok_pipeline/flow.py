@@ -23,7 +23,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from . import config, events, incremental, pipeline, render
 from .extract import load_catalog
-from .incremental import CANDIDATES, CLEAN, EXTRACT, PAGE, Extraction
+from .incremental import CANDIDATES, CLEAN, EXTRACT, PAGE, REPORT_FILES, Extraction
 from .ingest import scan
 from .records import (
     FactChange,
@@ -37,7 +37,7 @@ from .records import (
     VersionChange,
     canonical_json,
 )
-from .store import Ending, Inventory, Stated, Store, is_transient, run_lock
+from .store import Ending, Inventory, Stated, Store, is_transient, reports_lock, run_lock
 
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
@@ -197,10 +197,11 @@ def write_pages(
     inputs: dict[str, str],
     settings: config.Settings,
     force: bool,
-) -> tuple[list[str], set[str]]:
+) -> tuple[list[str], set[str], str]:
     """Render and write the report, but for the pages on disk as written from the same inputs
     (INPUTS: their digests, by path); the pages written are remembered. The files written or
-    removed come back, with the page keys the report now depends on."""
+    removed come back, with the page keys the report now depends on and the sha256 of every
+    file of the folder (JSON), which the run records as it ends."""
     keys = {path: incremental.page_key(path, digest) for path, digest in inputs.items()}
     memo = {} if force else store.cached(PAGE, set(keys.values()))
     unchanged = incremental.unchanged_pages(settings.reports, inputs, memo)
@@ -208,7 +209,8 @@ def write_pages(
     written, digests = render.write_reports(settings.reports, pages, kept=unchanged)
     stop_here("reports written")
     store.save_cached(PAGE, {keys[path]: digests[path] for path in keys if path in digests})
-    return written, set(keys.values())
+    folder = digests | {path: memo[keys[path]] for path in unchanged}
+    return written, set(keys.values()), canonical_json(dict(sorted(folder.items())))
 
 
 @step("link, diff and write the reports")
@@ -240,7 +242,7 @@ def report(
             documents, versions, failed, sorted(withdrawn), history, shown
         )
         inputs = incremental.page_inputs(built, keys, code)
-        written, pages = write_pages(store, built, inputs, settings, force)
+        written, pages, folder = write_pages(store, built, inputs, settings, force)
         facts = sum(len(p.facts) for p in documents)
         status = pipeline.run_status(len(ingested.sources) + len(ingested.unreadable), len(failed))
         ending = Ending(
@@ -257,6 +259,10 @@ def report(
                 CANDIDATES: {job.cleaned for job in jobs},
                 EXTRACT: set(keys.values()),
                 PAGE: pages,
+                REPORT_FILES: {incremental.report_files_key(settings.reports)},
+            },
+            saved={
+                REPORT_FILES: {incremental.report_files_key(settings.reports): folder},
             },
         )
         store.finish_run(ingested.run_id, ending)
@@ -438,7 +444,7 @@ def run_by_hand(
 
 def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummary:
     """The run itself, under the state lock: a flow run's, or plain calls' (PLAIN)."""
-    with run_lock(settings.state_dir, settings.database):
+    with run_lock(settings.state_dir, settings.database), reports_lock(settings.reports):
         logger = logging.getLogger(FLOW_NAME) if plain else get_run_logger()
         call: Callable[[Task[..., R]], Callable[..., R]] = (
             (lambda work: work.fn) if plain else (lambda work: work)
@@ -451,7 +457,7 @@ def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummar
             *map(len, (inventory.new, inventory.changed, inventory.unchanged)),
             *map(len, (inventory.removed, ingested.unreadable)),
         )
-        unchanged = None if force else unchanged_ending(settings, ingested)
+        unchanged = None if force else unchanged_ending(settings, ingested, logger)
         if unchanged is not None:
             logger.info("nothing changed since the last run: reports left as they are")
             call(record)(settings.database, ingested.run_id, unchanged)
@@ -487,21 +493,24 @@ def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummar
         )
 
 
-def unchanged_ending(settings: config.Settings, ingested: Ingested) -> Ending | None:
+def unchanged_ending(
+    settings: config.Settings, ingested: Ingested, logger: Logger
+) -> Ending | None:
     """How a run ends that has nothing to do: no file new, changed or removed, nothing newly
-    unreadable, and the last run wrote these reports with the same rules, code and
-    templates; None when there is something to do."""
+    unreadable, the last run wrote these reports with the same rules, code and templates,
+    and the report folder holds every file as written; None when there is something to do."""
     inventory = ingested.inventory
     files = (len(inventory.new), len(inventory.changed), len(inventory.removed))
+    key = incremental.report_files_key(settings.reports)
     with Store.open(settings.database) as store:
         last = store.last_run()
+        written = store.cached(REPORT_FILES, {key}).get(key)
     code = incremental.code_version(settings.templates)
     names = [failure.name for failure in ingested.unreadable]
-    if (
-        last is None
-        or not pipeline.nothing_to_do(files, names, last, code, str(settings.reports))
-        or not (settings.reports / "index.html").exists()
-    ):
+    if last is None or not pipeline.nothing_to_do(files, names, last, code, str(settings.reports)):
+        return None
+    if not incremental.folder_as_written(settings.reports, written):
+        logger.info("the report folder is not as the last run wrote it: writing it again")
         return None
     outcome = (code, str(settings.reports), last.facts, last.recurring)
     return Ending(inventory, list(last.failures), last.status, outcome=outcome)

@@ -6,6 +6,9 @@ result names it, and the version of the code and rules of the step. A result fou
 its key is the result the step would give, so a run looks it up instead of working; a
 forced run, or a store without the entry, falls back to doing the work. Linking, diffing
 and building the report are recomputed from the cached records on every run.
+
+The run also keeps what it wrote to the report folder (each file's sha256): a run with
+nothing to do stops early only when the folder still holds exactly that.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ CLEAN = "clean"
 CANDIDATES = "boilerplate candidates"
 EXTRACT = "extract"
 PAGE = "page"
+REPORT_FILES = "report files"
 CLEANING_FILES = ("data/normalize.yaml", "parse.py", "normalize.py", "ingest.py")
 EXTRACTION_FILES = (
     *CLEANING_FILES,
@@ -190,15 +194,32 @@ def page_inputs(report: Report, extracted: Mapping[str, str], code: str) -> dict
 def unchanged_pages(folder: Path, inputs: Mapping[str, str], memo: Mapping[str, str]) -> set[str]:
     """The pages on disk as they were written from the same inputs (MEMO: the sha256 of each
     page written, by page key), which need no rendering."""
-    unchanged = set()
-    for path, digest_of_inputs in inputs.items():
-        written = memo.get(page_key(path, digest_of_inputs))
-        if written is None:
-            continue
-        try:
-            data = (folder / path).read_bytes()
-        except OSError:
-            continue
-        if hashlib.sha256(data).hexdigest() == written:
-            unchanged.add(path)
-    return unchanged
+    return {
+        path
+        for path, digest_of_inputs in inputs.items()
+        if as_written(folder / path, memo.get(page_key(path, digest_of_inputs)))
+    }
+
+
+def as_written(path: Path, sha256: str | None) -> bool:
+    """Whether a file holds the bytes of this sha256 (None: nothing was written)."""
+    if sha256 is None:
+        return False
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    except OSError:
+        return False
+
+
+def report_files_key(folder: Path) -> str:
+    """The key of what the runs wrote to a report folder."""
+    return digest(REPORT_FILES, str(folder))
+
+
+def folder_as_written(folder: Path, payload: str | None) -> bool:
+    """Whether a report folder holds every file a run wrote to it (PAYLOAD: their sha256, by
+    path, as JSON), each as written."""
+    if payload is None:
+        return False
+    written: dict[str, str] = json.loads(payload)
+    return all(as_written(folder / path, sha256) for path, sha256 in written.items())

@@ -198,7 +198,7 @@ class Ending:
     stored for those given with their bytes), what it could not use, its status and fact
     changes; and, for a run that produced a report, the facts now stated (CURRENT names
     every release, STATED those whose facts changed), what the report says (code, report
-    folder, facts, recurring facts) and the cache entries to keep, by step."""
+    folder, facts, recurring facts), the cache entries to keep and those to save, by step."""
 
     inventory: Inventory
     failures: Sequence[Rejected]
@@ -209,6 +209,7 @@ class Ending:
     stated: Sequence[Stated] = ()
     outcome: tuple[str, str, int, int] | None = None
     cached: Mapping[str, Collection[str]] = field(default_factory=dict)
+    saved: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Sequence[T]]:
@@ -603,6 +604,9 @@ class Store:
                 replace_facts(db, ending.current, ending.stated)
             for step, keys in sorted(ending.cached.items()):
                 keep_cached(db, step, keys)
+            for step, entries in sorted(ending.saved.items()):
+                rows = [{"step": step, "key": k, "payload": p} for k, p in sorted(entries.items())]
+                upsert(db, CACHE, rows, ("step", "key"))
             insert_rows(
                 db,
                 FAILURES,
@@ -733,6 +737,26 @@ def shared_lock(url: str) -> Iterator[None]:
     finally:
         db.close()
         engine.dispose()
+
+
+@contextmanager
+def reports_lock(folder: Path) -> Iterator[None]:
+    """One run at a time writes a report folder, whichever state it runs from: runs of two
+    state folders would interleave its files. The lock is the folder's own (flock on it), so
+    no file of the report is added for it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(
+                f"another run is writing the reports in {folder}; "
+                "wait for it to finish and run again"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager
