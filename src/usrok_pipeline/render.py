@@ -309,13 +309,20 @@ def exports(facts: Iterable[Fact]) -> tuple[str, str]:
     return lines.getvalue(), rows.getvalue()
 
 
-def json_lists(lists: Mapping[str, Sequence[str]]) -> str:
-    """A top-level JSON object of lists, one item (canonical_json) a line."""
-    parts = []
-    for name, items in lists.items():
-        body = ",".join(f"\n  {item}" for item in items)
-        parts.append(f' "{name}": [{body}\n ]' if items else f' "{name}": []')
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+def json_lists(lists: Mapping[str, Iterable[object]]) -> str:
+    """A top-level JSON object of lists, one record (canonical_json) a line, each written as
+    it is encoded: the lists of a large report are the run's largest file."""
+    out = io.StringIO()
+    out.write("{")
+    for index, (name, records) in enumerate(lists.items()):
+        out.write(f'{"," if index else ""}\n "{name}": [')
+        empty = True
+        for record in records:
+            out.write(f'{"" if empty else ","}\n  {canonical_json(record)}')
+            empty = False
+        out.write("]" if empty else "\n ]")
+    out.write("\n}\n")
+    return out.getvalue()
 
 
 def metric_page(key: str, kind: str) -> str:
@@ -395,8 +402,8 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
         "changes.json",
         json_lists(
             {
-                "changes": [canonical_json(c) for _, found in changes for c in found],
-                "rewordings": [canonical_json(claim) for _, claim in claims],
+                "changes": (c for _, found in changes for c in found),
+                "rewordings": (claim for _, claim in claims),
             }
         ),
     )
