@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from usrok_pipeline import normalize
-from usrok_pipeline.records import DEFAULT_LIMITS
 from usrok_pipeline.parse import split_front_matter
+from usrok_pipeline.records import DEFAULT_LIMITS
 
 USROK = str(Path(sys.executable).with_name("usrok"))
 TWO_MB = 2_000_000

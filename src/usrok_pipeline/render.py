@@ -318,7 +318,7 @@ def json_lists(lists: Mapping[str, Iterable[object]]) -> str:
         out.write(f'{"," if index else ""}\n "{name}": [')
         empty = True
         for record in records:
-            out.write(f'{"" if empty else ","}\n  {canonical_json(record)}')
+            out.write(f"{'' if empty else ','}\n  {canonical_json(record)}")
             empty = False
         out.write("]" if empty else "\n ]")
     out.write("\n}\n")
