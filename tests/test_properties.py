@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -9,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from usrok_pipeline import normalize
-from usrok_pipeline.extract import PERIODS, extract_document, letter_words, scan_periods
+from usrok_pipeline.extract import (
+    PERIODS,
+    extract_document,
+    find_mentions,
+    letter_words,
+    scan_periods,
+)
 from usrok_pipeline.records import Metadata, NormalizedDocument, ParsedDocument
 
 PIECES = st.sampled_from(
@@ -210,3 +217,17 @@ def test_periods_are_found_where_the_pattern_finds_them(text: str, cut: int, kee
 def test_letter_words_are_the_runs_of_letters(text: str) -> None:
     lower = text.lower()
     assert letter_words(lower) == set(re.findall(r"[a-z]+", lower))
+
+
+@RUN_OF_THE_MILL
+@given(TEXTS)
+def test_mentions_of_a_sentence_never_share_a_character(text: str) -> None:
+    mentions = find_mentions(text)
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+    for before, after in itertools.pairwise(mentions):
+        assert before.end <= after.start, (before, after)
+
+
+def test_a_sentence_of_thousands_of_figures_reads_every_one() -> None:
+    sentence = "Shares were " + ", ".join(f"{n}%" for n in range(1, 5001)) + "."
+    assert [m.value for m in find_mentions(sentence)] == list(range(1, 5001))

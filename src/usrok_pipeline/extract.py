@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -912,15 +913,16 @@ def find_mentions(sentence: str) -> list[Mention]:
     words = letter_words(sentence.lower())
     has_digit = DIGIT.search(sentence) is not None
     found: list[Mention] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted and apart, so only neighbours can overlap
 
     def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
+        at = bisect.bisect_right(taken, (start, end))
+        return all(end <= s or start >= e for s, e in taken[max(0, at - 1) : at + 1])
 
     def add(mention: Mention | None) -> None:
         if mention and free(mention.start, mention.end) and readable(mention.value):
             found.append(mention)
-            taken.append((mention.start, mention.end))
+            bisect.insort(taken, (mention.start, mention.end))
 
     for mention in amount_mentions(sentence, words, has_digit):
         add(mention)
