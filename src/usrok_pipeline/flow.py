@@ -252,6 +252,7 @@ def report(
         )
         inputs = incremental.page_inputs(built, keys, code)
         written, pages, folder = write_pages(store, built, inputs, settings, force)
+        folder_key = incremental.report_files_key(settings.reports)
         facts = sum(len(p.facts) for p in documents)
         status = pipeline.run_status(len(ingested.sources) + len(ingested.unreadable), len(failed))
         ending = Ending(
@@ -268,10 +269,10 @@ def report(
                 CANDIDATES: {job.cleaned for job in jobs},
                 EXTRACT: set(keys.values()),
                 PAGE: pages,
-                REPORT_FILES: {incremental.report_files_key(settings.reports)},
+                REPORT_FILES: {folder_key},
             },
             saved={
-                REPORT_FILES: {incremental.report_files_key(settings.reports): folder},
+                REPORT_FILES: {folder_key: folder},
             },
         )
         store.finish_run(ingested.run_id, ending)

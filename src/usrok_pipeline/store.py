@@ -448,6 +448,14 @@ def replace_facts(db: Connection, current: Collection[str], stated: Sequence[Sta
     )
 
 
+def put_cached(db: Connection, step: str, entries: Mapping[str, str]) -> None:
+    """Cache results of STEP by key, inside the caller's transaction; a key names its result,
+    so a result kept twice is the same."""
+    rows = [{"step": step, "key": k, "payload": p} for k, p in sorted(entries.items())]
+    for chunk in in_chunks(rows, INSERT_CHUNK):
+        upsert(db, CACHE, chunk, ("step", "key"))
+
+
 def keep_cached(db: Connection, step: str, keys: Collection[str]) -> None:
     """Drop the cache entries of STEP that are not among KEYS."""
     found = {key for (key,) in db.execute(select(CACHE.c.key).where(CACHE.c.step == step))}
@@ -569,12 +577,9 @@ class Store:
         return found
 
     def save_cached(self, step: str, entries: Mapping[str, str]) -> None:
-        """Keep results of STEP by key, in one transaction; a key names its result, so a
-        result kept twice is the same."""
-        rows = [{"step": step, "key": k, "payload": p} for k, p in sorted(entries.items())]
+        """Cache results of STEP by key, in one transaction."""
         with self.transaction() as db:
-            for chunk in in_chunks(rows, INSERT_CHUNK):
-                upsert(db, CACHE, chunk, ("step", "key"))
+            put_cached(db, step, entries)
 
     def extractions(self) -> dict[str, str]:
         """The cache key the stored facts of each release were extracted under, by name."""
@@ -605,8 +610,7 @@ class Store:
             for step, keys in sorted(ending.cached.items()):
                 keep_cached(db, step, keys)
             for step, entries in sorted(ending.saved.items()):
-                rows = [{"step": step, "key": k, "payload": p} for k, p in sorted(entries.items())]
-                upsert(db, CACHE, rows, ("step", "key"))
+                put_cached(db, step, entries)
             insert_rows(
                 db,
                 FAILURES,
