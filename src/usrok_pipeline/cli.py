@@ -12,7 +12,7 @@ import click
 
 from . import config, pipeline, render
 from .ingest import read_sources
-from .store import RunLocked, StoreError, check_store, run_lock
+from .store import StoreError, check_store, run_lock
 
 FORMATS = ("jsonl", "table")
 
@@ -50,16 +50,16 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
     config.apply_prefect_environment(settings)
     if sys.stderr.isatty():
         os.environ.setdefault("USROK_PROGRESS", "1")
+    # Prefect must see its settings before it is imported.
+    from .flow import USER_FAULTS, run_by_hand
+
     try:
         # Taken before Prefect starts its server, so that a second run stops at once.
         with run_lock(settings.state_dir, settings.database):
-            # Prefect must see its settings before it is imported.
-            from .flow import run_by_hand
-
             summary = run_by_hand(
                 str(settings.seeds), str(settings.reports), str(settings.state_dir), force=force
             )
-    except (RunLocked, StoreError) as error:
+    except USER_FAULTS as error:
         raise click.ClickException(str(error)) from error
     click.echo(
         f"{len(summary.new)} new, {len(summary.changed)} changed, "

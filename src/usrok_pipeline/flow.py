@@ -19,6 +19,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import TaskRun
 from prefect.events import emit_event
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.states import Failed
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from . import config, events, incremental, pipeline, render
@@ -37,7 +38,18 @@ from .records import (
     VersionChange,
     canonical_json,
 )
-from .store import Ending, Inventory, Stated, Store, is_transient, reports_lock, run_lock
+from .store import (
+    Ending,
+    Inventory,
+    RunLocked,
+    Stated,
+    Store,
+    StoreError,
+    is_transient,
+    reports_lock,
+    run_lock,
+    store_failure,
+)
 
 FLOW_NAME = "usrok-pipeline"
 PROGRESS_VARIABLE = "USROK_PROGRESS"
@@ -52,6 +64,15 @@ STORE_RETRY_DELAYS = [2.0, 10.0]
 T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
+
+
+class RunFailed(RuntimeError):
+    """A run stopped by something the user can mend (a full disk, a folder it may not write,
+    no readable release): said in one line, without a traceback."""
+
+
+# Errors told in one line: a traceback would point into the pipeline, not at what to mend.
+USER_FAULTS = (RunFailed, RunLocked, StoreError)
 
 
 def stop_here(stage: str) -> None:
@@ -391,7 +412,7 @@ def run_pipeline(
     reports: str | None = None,
     state_dir: str | None = None,
     force: bool = False,
-) -> RunSummary:
+) -> RunSummary | State[Any]:
     """Process the releases in the seeds folder and write the reports.
 
     A release that cannot be read is set aside and listed; the run completes (with failures)
@@ -406,7 +427,11 @@ def run_pipeline(
         force: Process every release again and rewrite every report file, ignoring what
             earlier runs kept.
     """
-    return run_locked(run_settings(seeds, reports, state_dir), force, plain=False)
+    try:
+        return run_locked(run_settings(seeds, reports, state_dir), force, plain=False)
+    except USER_FAULTS as fault:
+        # The flow run fails with the reason as its message; calling the flow raises FAULT.
+        return Failed(message=str(fault), data=fault)
 
 
 def run_plain(
@@ -449,11 +474,25 @@ def run_by_hand(
 ) -> RunSummary:
     """One run of the flow in this process, as the command line starts it."""
     with without_heartbeats():
-        return run_pipeline(seeds, reports, state_dir, force)
+        summary = run_pipeline(seeds, reports, state_dir, force)
+    assert isinstance(summary, RunSummary)  # a failed run raises its error instead
+    return summary
 
 
 def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummary:
-    """The run itself, under the state lock: a flow run's, or plain calls' (PLAIN)."""
+    """The run itself, under the state lock: a flow run's, or plain calls' (PLAIN); a fault
+    of its surroundings comes out as a user fault."""
+    try:
+        return run_steps(settings, force, plain)
+    except Exception as error:
+        fault = user_fault(error, settings.database)
+        if fault is None or fault is error:
+            raise
+        raise fault from error
+
+
+def run_steps(settings: config.Settings, force: bool, plain: bool) -> RunSummary:
+    """The steps of a run, under the state lock."""
     with run_lock(settings.state_dir, settings.database), reports_lock(settings.reports):
         logger = logging.getLogger(FLOW_NAME) if plain else get_run_logger()
         call: Callable[[Task[..., R]], Callable[..., R]] = (
@@ -482,8 +521,7 @@ def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummar
                 logger.info("extract: %d releases processed, %d cached", todo, len(jobs) - todo)
             outcome = call(report)(ingested, jobs, failed, learned, settings, force)
         except Exception:
-            ending = Ending(inventory, failed, pipeline.FAILED)
-            call(record)(settings.database, ingested.run_id, ending)
+            record_failure(call(record), settings.database, ingested.run_id, inventory, failed)
             raise
         for name, limit in outcome.capped:
             logger.warning("extract: %s %s; figures past it were not read", name, limit)
@@ -497,10 +535,38 @@ def run_locked(settings: config.Settings, force: bool, plain: bool) -> RunSummar
             publish(outcome, failed, logger)
         status = pipeline.run_status(len(ingested.sources) + len(ingested.unreadable), len(failed))
         if status == pipeline.FAILED:
-            raise RuntimeError(f"no release could be read: {len(failed)} files set aside")
+            raise RunFailed(f"no release could be read: {len(failed)} files set aside")
         return summary(
             ingested, Ending(inventory, failed, status), settings, (parsed, todo), outcome
         )
+
+
+def record_failure(
+    record_run: Callable[..., None],
+    database: str,
+    run_id: int,
+    inventory: Inventory,
+    failed: list[Rejected],
+) -> None:
+    """Record a run as failed, unless the store cannot take even that (its disk full): the
+    run then stays unfinished, which the next run treats as an interrupted one."""
+    try:
+        record_run(database, run_id, Ending(inventory, failed, pipeline.FAILED))
+    except Exception as error:
+        if user_fault(error, database) is None:
+            raise
+
+
+def user_fault(error: Exception, database: str) -> RuntimeError | None:
+    """The one-line error of a run stopped by its surroundings: a file it could not read or
+    write, or a state store that failed; None for any other error, a defect of the program,
+    which keeps its traceback."""
+    if isinstance(error, USER_FAULTS):
+        return error
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return RunFailed(f"{where}{error.strerror or error}")
+    return store_failure(error, database)
 
 
 def unchanged_ending(

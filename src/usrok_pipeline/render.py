@@ -502,8 +502,13 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        # A failed write() names no file: the error should name the one being written.
+        raise OSError(error.errno, error.strerror, str(path)) from error
     return True
 
 

@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import json
 import os
+import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from sqlalchemy.exc import (
     DBAPIError,
     NoSuchModuleError,
     OperationalError,
+    SQLAlchemyError,
 )
 
 from .records import Fact, FactDelta, LastRun, Rejected, RunRecord, SourceFile, canonical_json
@@ -52,6 +54,7 @@ LOCK_FILE = "run.lock"
 LOCKS_HELD: set[tuple[int, Path]] = set()
 FINISHED = "('completed', 'completed with failures', 'failed')"
 SQLITE_BUSY_SECONDS = 30
+POSTGRESQL_DISK_FULL = "53100"  # SQLSTATE disk_full
 # DatabaseError: an SQLite URL that names a file that is no database.
 OPEN_ERRORS = (ArgumentError, NoSuchModuleError, ImportError, OperationalError, DatabaseError)
 INSERT_CHUNK = 1000
@@ -307,7 +310,7 @@ def is_transient(error: BaseException | None) -> bool:
     """Whether an error may pass when the work is tried again: the database was out of reach
     or busy, or dropped the connection (an error or any error it was raised from)."""
     while error is not None:
-        if isinstance(error, OperationalError) or (
+        if (isinstance(error, OperationalError) and not is_disk_full(error)) or (
             isinstance(error, DBAPIError) and error.connection_invalidated
         ):
             return True
@@ -315,11 +318,29 @@ def is_transient(error: BaseException | None) -> bool:
     return False
 
 
+def is_disk_full(error: DBAPIError) -> bool:
+    """Whether the database said its disk is full: that does not pass within seconds."""
+    reason = error.orig
+    return (
+        getattr(reason, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or getattr(reason, "sqlstate", None) == POSTGRESQL_DISK_FULL
+    )
+
+
 def cannot_open(url: str, error: Exception) -> StoreError:
     """The error a command shows for a store it cannot use: the URL, password hidden, and the
     driver's own reason."""
     reason = getattr(error, "orig", None) or error
     return StoreError(f"cannot open the state store {shown_url(url)}: {reason}")
+
+
+def store_failure(error: Exception, url: str) -> StoreError | None:
+    """The error a command shows for a store that failed during a run (its disk full, its
+    server gone), or None for an error that is not the store's."""
+    if not isinstance(error, SQLAlchemyError):
+        return None
+    reason = getattr(error, "orig", None) or error
+    return StoreError(f"the state store {shown_url(url)} failed: {reason}")
 
 
 def dialect_insert(db: Connection, table: Table) -> Any:
