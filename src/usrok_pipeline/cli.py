@@ -13,6 +13,7 @@ import click
 from . import config, pipeline, render
 from .ingest import read_sources
 from .store import StoreError, check_store, run_lock
+from .supervise import supervise
 
 FORMATS = ("jsonl", "table")
 
@@ -47,6 +48,7 @@ def run(seeds: Path | None, reports: Path | None, state_dir: Path | None, force:
         check_store(settings.database)  # before Prefect starts, and without a traceback
     except StoreError as error:
         raise click.ClickException(str(error)) from error
+    supervise()  # before Prefect starts a server or any thread
     config.apply_prefect_environment(settings)
     if sys.stderr.isatty():
         os.environ.setdefault("USROK_PROGRESS", "1")
