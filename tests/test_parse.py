@@ -68,16 +68,95 @@ def test_infer_date(text: str, date: str | None, source: str) -> None:
             "The Real Heading",
             "first heading",
         ),
-        ("Only sentences here.\nAnother one.\n", "release", "file name"),
+        ("Only sentences here. Another one follows.\n", "Only sentences here.", "first sentence"),
+        ("- a list item\n- and another\n", "release", "file name"),
         (
-            "One.\nTwo.\nThree.\nFour.\nFive.\nSix.\nA cut-off excerpt ends with a fragm",
-            "release",
-            "file name",
+            "Tea was served.\nTalks ran late.\nNo one left.\nA cut-off excerpt ends with a fragm",
+            "Tea was served.",
+            "first sentence",
         ),
     ],
 )
 def test_infer_title(text: str, title: str, source: str) -> None:
     assert infer_title(text, "release.txt") == (title, source)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a heading whose lines below are list items heads a section, not the release
+        (
+            "Harbor upgrades began this spring.\nWhat Comes Next\n- dredging\n",
+            "Harbor upgrades began this spring.",
+        ),
+        ("What Comes Next\n- dredging\n- new cranes\nPorts grew busier.\n", "Ports grew busier."),
+        # an epigraph (a quotation and its attribution) is passed over
+        (
+            "“Ports make nations.”\n- A Mayor, May 1, 2001\nShips called often.\nLater\n- x\n",
+            "Ships called often.",
+        ),
+        # an introduction that ends in a colon is no title
+        (
+            "The ministry said the following:\nRail links opened in two cities.\n",
+            "Rail links opened in two cities.",
+        ),
+        # abbreviations do not end the first sentence
+        (
+            "Mr. Lee met U.S. officials in Busan. They spoke.\n",
+            "Mr. Lee met U.S. officials in Busan.",
+        ),
+    ],
+)
+def test_a_title_is_never_a_section_heading_nor_a_quoted_remark(text: str, title: str) -> None:
+    assert infer_title(text, "release.txt") == (title, "first sentence")
+
+
+def test_a_title_taken_from_a_long_sentence_is_cut_at_a_word() -> None:
+    sentence = "Delegations from both governments " + "reviewed shipping schedules " * 6 + "today."
+    title, source = infer_title(sentence, "release.txt")
+    assert source == "first sentence"
+    assert title.endswith("…") and len(title) <= 91
+    assert sentence.startswith(title[:-1]) and not title[:-1].endswith(" ")
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "source"),
+    [
+        (
+            "“We stand together.”\n- The Minister, April 2, 2018\nEnvoys will visit May 9–10.",
+            "2018-05",
+            "latest dated event: May 9–10, after April 2, 2018",
+        ),
+        (
+            "Talks began in August 2016.\nThe envoys met again on October 3.",
+            "2016-10",
+            "latest dated event: October 3, after August 2016",
+        ),
+        # a day before the latest month named is of the past, and says nothing more
+        (
+            "Talks began in August 2016. They had first met on March 3.",
+            "2016-08",
+            "latest dated event: August 2016",
+        ),
+        (
+            "“We stand together.”\n- The Minister, April 2, 2018",
+            "2018-04",
+            "latest dated event: April 2, 2018",
+        ),
+        ("Envoys will visit May 9–10.", None, "unknown"),
+    ],
+)
+def test_an_undated_release_is_placed_by_its_latest_dated_event(
+    text: str, date: str | None, source: str
+) -> None:
+    assert infer_date(text) == (None, "unknown")  # no full date outside an attribution
+    meta = describe("release.txt", {}, text)
+    assert (meta.date, meta.date_source) == (date, source)
+
+
+def test_a_year_in_the_file_name_wins_over_a_month_the_text_names() -> None:
+    meta = describe("notes-2013.txt", {}, "The handover is planned for December 2015.")
+    assert (meta.date, meta.date_source) == ("2013", "year in file name")
 
 
 @pytest.mark.parametrize(

@@ -25,12 +25,24 @@ DATELINE = re.compile(
     rf"^(?:[A-Z][A-Za-z.]+(?:[ ,]+[A-Z][A-Za-z.]+)*[,\s]+)?(?:\(?[A-Za-z. ]+\)?\s*[-–—]\s*)?"
     rf"(?:{MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d\s*(?:[-–—:].*)?$"
 )
+# "May 2019": a month of a year; "June 29-30" (no year after it): a day of an unnamed year.
+MONTH_OF_YEAR = re.compile(rf"\b(?P<month>{MONTHS})\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b")
+DAY_OF_UNNAMED_YEAR = re.compile(
+    rf"\b(?P<month>{MONTHS})\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\b(?!\s*[-–]|,?\s+(?:19|20)\d\d)"
+)
+# "- President ..., February 4, 2021" under a quotation dates the remark, not the release.
+ATTRIBUTION = re.compile(r"^[-–—]\s*\S")
 NAMED_YEAR = re.compile(r"(?<![0-9A-Za-z])((?:19|20)\d\d)(?![0-9A-Za-z])")
 DATELINE_LINES = 6
 TITLE_MAX_CHARS = 160
 TITLE_LINES = 6
 SENTENCE_END = re.compile(r"[.!?:;”\"’]$")
+# Quoted remarks, their attribution ("- President ...") and list items are no title.
 NOT_A_TITLE_START = re.compile(r"^[“\"‘'\-–—•*]")
+LIST_ITEM = re.compile(r"^[-•*]\s")
+# A sentence ends after two lower-case letters or digits: "U.S." and "Mr." end none.
+FIRST_SENTENCE_END = re.compile(r"(?<=[a-z0-9]{2}[.!?])[”\"’]?(?=\s)")
+TITLE_FROM_TEXT_CHARS = 90
 DATE_KEYS = ("date", "published_time", "published", "publication_date")
 MAX_FRONT_MATTER_CHARS = 64_000
 MAX_FRONT_MATTER_DEPTH = 16
@@ -103,7 +115,8 @@ def front_matter_date(value: str) -> str | None:
 
 
 def infer_date(text: str) -> tuple[str | None, str]:
-    """A publication date from a dateline near the top, else the latest full date written."""
+    """A publication date from a dateline near the top, else the latest full date written
+    outside a quotation's attribution."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines[:DATELINE_LINES]:
         if DATELINE.match(line):
@@ -111,10 +124,44 @@ def infer_date(text: str) -> tuple[str | None, str]:
             day = iso_date(found) if found else None
             if day:
                 return day, "dateline"
-    dates = sorted(d for d in (iso_date(m) for m in FULL_DATE.finditer(text)) if d)
+    told = [line for line in lines if not ATTRIBUTION.match(line)]
+    dates = sorted(d for d in (iso_date(m) for m in FULL_DATE.finditer("\n".join(told))) if d)
     if dates:
         return dates[-1], "latest date in text"
     return None, "unknown"
+
+
+def dated_event(text: str) -> tuple[str | None, str]:
+    """The month of the latest event a text dates: a month of a year ("May 2019"), a
+    quoted remark's date, or a day after them whose year goes unsaid ("June 29-30"), taken
+    to be in the latest year named, since a release speaks of the events of its time."""
+    lines = text.splitlines()
+    named = [
+        (month_of(found.group("year"), found.group("month")), found.group())
+        for line in lines
+        for found in MONTH_OF_YEAR.finditer(line)
+    ]
+    for line in filter(ATTRIBUTION.match, (line.strip() for line in lines)):
+        named += [(day[:7], m.group()) for m in FULL_DATE.finditer(line) if (day := iso_date(m))]
+    if not named:
+        return None, "unknown"
+    anchor, anchor_words = max(named)
+    later = [
+        (month, found.group())
+        for line in lines
+        for found in DAY_OF_UNNAMED_YEAR.finditer(line)
+        if (month := month_of(anchor[:4], found.group("month"))) > anchor
+    ]
+    if later:
+        month, words = max(later)
+        return month, f"latest dated event: {words}, after {anchor_words}"
+    return anchor, f"latest dated event: {anchor_words}"
+
+
+def month_of(year: str, month_name: str) -> str:
+    """'2019-06' from '2019' and 'June'."""
+    months = [m.lower() for m in MONTHS.split("|")]
+    return f"{year}-{months.index(month_name.lower()) + 1:02d}"
 
 
 def year_in_name(name: str) -> tuple[str | None, str]:
@@ -126,19 +173,55 @@ def year_in_name(name: str) -> tuple[str | None, str]:
 
 
 def infer_title(text: str, name: str) -> tuple[str, str]:
-    """The first short line near the top that reads like a heading, else the file name."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines[:TITLE_LINES]:
-        candidate = line.strip().lstrip("#").strip()
-        if (
-            candidate
-            and len(candidate) <= TITLE_MAX_CHARS
-            and not SENTENCE_END.search(candidate)
-            and not NOT_A_TITLE_START.match(candidate)
-            and not FULL_DATE.fullmatch(candidate)
-        ):
-            return candidate, "first heading"
+    """The heading above the body, else the body's first sentence, else the file name.
+
+    Quoted remarks and their attribution (an epigraph) are passed over; a heading whose
+    next line is a list item heads a section, not the release; the first paragraph of body
+    text ends the search for a heading.
+    """
+    lines = [line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()]
+    for index, line in enumerate(lines[:TITLE_LINES]):
+        if not line or is_aside(line):
+            continue
+        if not reads_as_heading(line):
+            return first_sentence(line), "first sentence"
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not LIST_ITEM.match(following):
+            return line, "first heading"
+    paragraph = next((line for line in lines if is_body_paragraph(line)), None)
+    if paragraph:
+        return first_sentence(paragraph), "first sentence"
     return name.rsplit(".", 1)[0], "file name"
+
+
+def is_aside(line: str) -> bool:
+    """A quotation, attribution, list item, introduction ("…as follows:") or date line."""
+    return bool(
+        NOT_A_TITLE_START.match(line)
+        or line.endswith(":")
+        or FULL_DATE.fullmatch(line)
+        or DATELINE.match(line)
+    )
+
+
+def reads_as_heading(line: str) -> bool:
+    """A short line that ends in no sentence mark."""
+    return len(line) <= TITLE_MAX_CHARS and not SENTENCE_END.search(line)
+
+
+def is_body_paragraph(line: str) -> bool:
+    """A line of running text."""
+    return not (is_aside(line) or reads_as_heading(line))
+
+
+def first_sentence(paragraph: str) -> str:
+    """The paragraph's first sentence, cut at a word to TITLE_FROM_TEXT_CHARS."""
+    found = FIRST_SENTENCE_END.search(paragraph)
+    sentence = paragraph[: found.end()] if found else paragraph
+    if len(sentence) <= TITLE_FROM_TEXT_CHARS:
+        return sentence
+    cut = sentence.rfind(" ", 0, TITLE_FROM_TEXT_CHARS)
+    return sentence[: cut if cut > 0 else TITLE_FROM_TEXT_CHARS].rstrip(" ,;:–—-") + "…"
 
 
 def describe(
@@ -166,6 +249,8 @@ def describe(
         date, date_source = infer_date(normalized_text)
     if date is None:
         date, date_source = year_in_name(name)
+    if date is None:
+        date, date_source = dated_event(normalized_text)
     if date is None and count_year is not None:
         anchored = count_year(normalized_text)
         if anchored:
