@@ -22,15 +22,12 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHARED = PROJECT.parent / "shared"
 DEFAULT_SIZES = (100, 1000, 10000)
 DEFAULT_REPEAT = 3
 
 
 def real_texts() -> list[str]:
-    paths = sorted((PROJECT / "seeds").glob("*.txt"))
-    paths += sorted((SHARED / "corpus" / "docs").glob("*.txt"))
-    return [p.read_text(encoding="utf-8") for p in paths]
+    return [p.read_text(encoding="utf-8") for p in sorted((PROJECT / "seeds").glob("*.txt"))]
 
 
 def timed(work) -> float:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """Throughput of the pipeline core on a corpus: parse+normalize, extract, link+render.
 
 Usage: python scripts/benchmark.py [FOLDER ...] [--repeat N]
-Default folders: seeds/ and, when present, ../shared/corpus/docs.
+Default folder: seeds/ (the fifteen bundled releases).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from usrok_pipeline.ingest import read_sources
 
 T = TypeVar("T")
 PROJECT = Path(__file__).resolve().parents[1]
-DEFAULT_FOLDERS = (PROJECT / "seeds", PROJECT.parent / "shared" / "corpus" / "docs")
+DEFAULT_FOLDERS = (PROJECT / "seeds",)
 
 
 def best_of(repeat: int, work: Callable[[], T]) -> tuple[float, T]:

@@ -44,6 +44,9 @@ def seed_names() -> list[str]:
     return sorted(path.name for path in SEEDS.glob("*.txt"))
 
 
+SEED_COUNT = len(seed_names())
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
     """A temporary Prefect API for the whole session: it costs seconds to start."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, files
+from conftest import SEED_COUNT, SEEDS, files
 from usrok_pipeline.ingest import scan, sha256_of
 from usrok_pipeline.store import Store
 
@@ -50,11 +50,11 @@ def test_runs_see_a_change_that_keeps_size_and_time(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, seeds)
     run_by_hand(str(seeds), str(reports), str(state))
     again = run_by_hand(str(seeds), str(reports), str(state))
-    assert (len(again.unchanged), again.parsed) == (5, 0)
+    assert (len(again.unchanged), again.parsed) == (SEED_COUNT, 0)
 
     written = files(reports)
     forced = run_by_hand(str(seeds), str(reports), str(state), force=True)
-    assert (forced.parsed, forced.failed) == (5, ())
+    assert (forced.parsed, forced.failed) == (SEED_COUNT, ())
     assert files(reports) == written
 
     seed = seeds / "002_b8fc4deb01f73003.txt"

@@ -98,7 +98,7 @@ def test_usrok_run_against_a_running_server(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "5 new, 0 changed, 0 unchanged, 0 removed, 0 failed" in result.stdout
+    assert "15 new, 0 changed, 0 unchanged, 0 removed, 0 failed" in result.stdout
     assert f"Open {tmp_path / 'reports' / 'index.html'}" in result.stdout
     assert "Traceback" not in result.stderr
     assert (tmp_path / "reports" / "index.html").exists()

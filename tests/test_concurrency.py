@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, start_usrok_run
+from conftest import SEED_COUNT, SEEDS, start_usrok_run
 from usrok_pipeline.store import run_lock
 
 
@@ -53,4 +53,4 @@ def test_runs_started_together_never_corrupt_the_state(
         statuses = [s for (s,) in db.execute("SELECT status FROM runs ORDER BY id")]
         versions = db.execute("SELECT COUNT(*), COUNT(DISTINCT name) FROM versions").fetchone()
     assert statuses == ["completed"] * len(succeeded)
-    assert versions == (5, 5)
+    assert versions == (SEED_COUNT, SEED_COUNT)

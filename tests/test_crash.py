@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, SHARED, files, start_usrok_run
+from conftest import SEEDS, files, start_usrok_run
 
 
 def corpus(folder: Path) -> Path:
     seeds = folder / "seeds"
     shutil.copytree(SEEDS, seeds)
-    for path in sorted((SHARED / "corpus" / "docs").glob("*.txt")):
-        shutil.copy(path, seeds / path.name)
     return seeds
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPORTS, SEEDS, files
+from conftest import REPORTS, SEED_COUNT, SEEDS, files
 from usrok_pipeline import render
 
 
@@ -45,7 +45,7 @@ def latest_artifact(key: str) -> str:
 @pytest.mark.usefixtures("prefect_server")
 def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> None:
     first = run(folders)
-    assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
+    assert (len(first.new), first.processed, first.status) == (SEED_COUNT, SEED_COUNT, "completed")
     assert {"index.html", "index.md", "facts.jsonl", "style.css"} <= set(first.written)
     assert len(first.written) == len([p for p in folders["reports"].rglob("*") if p.is_file()])
     page = (folders["reports"] / "index.html").read_text()
@@ -53,7 +53,7 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     assert first.facts == len((folders["reports"] / "facts.jsonl").read_text().splitlines())
 
     again = run(folders)
-    assert (len(again.new), len(again.changed), len(again.unchanged)) == (0, 0, 5)
+    assert (len(again.new), len(again.changed), len(again.unchanged)) == (0, 0, SEED_COUNT)
     assert (again.parsed, again.processed, again.written) == (0, 0, ())
 
     added = folders["seeds"] / "010_added.txt"
@@ -71,7 +71,10 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     assert (
         "Run 3: 1 new, 0 changed, 0 withdrawn and 0 unreadable releases; 1 facts added" in markdown
     )
-    assert "| added | Korea is the United States' 6th largest trading partner. |" not in markdown
+    assert (
+        "| added | Korea is the United States' 6th largest trading partner. "
+        "| `rok_rank_as_us_trade_partner` | 6th | not stated |" in markdown
+    )
     added.unlink()
 
     seed = folders["seeds"] / "002_b8fc4deb01f73003.txt"
@@ -105,10 +108,10 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
         ).fetchall()
         versions = db.execute("SELECT COUNT(*) FROM versions WHERE name LIKE '002%'").fetchone()
     assert runs == [
-        ("completed", 5, 0, 0, 0, 0),
-        ("completed", 0, 0, 5, 0, 0),
-        ("completed", 1, 0, 5, 0, 0),
-        ("completed with failures", 1, 1, 3, 2, 1),
+        ("completed", SEED_COUNT, 0, 0, 0, 0),
+        ("completed", 0, 0, SEED_COUNT, 0, 0),
+        ("completed", 1, 0, SEED_COUNT, 0, 0),
+        ("completed with failures", 1, 1, SEED_COUNT - 2, 2, 1),
     ]
     assert versions == (2,)
 
@@ -147,7 +150,7 @@ def test_the_plain_run_does_the_flows_work_without_prefect(
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # no Prefect to talk to
     first = run_plain(str(folders["seeds"]), str(folders["reports"]), str(folders["state"]))
-    assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
+    assert (len(first.new), first.processed, first.status) == (SEED_COUNT, SEED_COUNT, "completed")
     assert files(folders["reports"]) == files(REPORTS)
     (folders["seeds"] / "010_copy.txt").write_bytes(
         (SEEDS / "000_479443e2f1f97cd6.txt").read_bytes()
@@ -156,7 +159,7 @@ def test_the_plain_run_does_the_flows_work_without_prefect(
     assert (second.new, second.parsed, second.processed) == (("010_copy.txt",), 0, 1)
     with sqlite3.connect(folders["state"] / "state.db") as db:
         runs = db.execute("SELECT status, new, unchanged FROM runs ORDER BY id").fetchall()
-    assert runs == [("completed", 5, 0), ("completed", 1, 5)]
+    assert runs == [("completed", SEED_COUNT, 0), ("completed", 1, SEED_COUNT)]
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -176,7 +179,10 @@ def test_task_runs_are_named_for_their_batch(folders: dict[str, Path]) -> None:
             )
         )
     names = {run.name for run in runs}
-    assert {"parse and clean 1/1 (5 releases)", "normalize and extract 1/1 (5 releases)"} <= names
+    assert {
+        f"parse and clean 1/1 ({SEED_COUNT} releases)",
+        f"normalize and extract 1/1 ({SEED_COUNT} releases)",
+    } <= names
 
 
 def test_flow_parameters_are_described() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, SEEDS
+from conftest import PROJECT, SEED_COUNT, SEEDS
 from usrok_pipeline import incremental, pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
 from usrok_pipeline.records import SourceFile
@@ -170,9 +170,9 @@ def test_cache_entries_a_run_no_longer_uses_are_dropped(tmp_path: Path) -> None:
     with sqlite3.connect(state / "state.db") as db:
         counts = dict(db.execute("SELECT step, COUNT(*) FROM cache GROUP BY step").fetchall())
     assert counts == {
-        incremental.CLEAN: 4,
-        incremental.CANDIDATES: 4,
-        incremental.EXTRACT: 4,
+        incremental.CLEAN: SEED_COUNT - 1,
+        incremental.CANDIDATES: SEED_COUNT - 1,
+        incremental.EXTRACT: SEED_COUNT - 1,
         incremental.PAGE: len(render.pages_on_disk(reports)),
         incremental.REPORT_FILES: 1,
     }

@@ -75,6 +75,6 @@ def test_a_wheel_installed_without_the_lock_runs_the_seeds_from_another_folder(
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    assert "5 new, 0 changed" in result.stdout
+    assert "15 new, 0 changed" in result.stdout
     assert files(elsewhere / "reports") == files(REPORTS)
     assert (elsewhere / ".usrok" / "state.db").is_file()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import REPORTS, SEEDS, USROK, files, free_port, new_postgresql_database
+from conftest import REPORTS, SEED_COUNT, SEEDS, USROK, files, free_port, new_postgresql_database
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -25,13 +25,13 @@ def test_the_flow_on_postgresql_writes_the_same_reports(
     shutil.copytree(SEEDS, seeds)
 
     first = run_by_hand(str(seeds), str(reports), str(tmp_path / "machine-a"))
-    assert (len(first.new), first.processed, first.status) == (5, 5, "completed")
+    assert (len(first.new), first.processed, first.status) == (SEED_COUNT, SEED_COUNT, "completed")
     assert files(reports) == files(REPORTS)
     assert not (tmp_path / "machine-a" / "state.db").exists()
 
     # Another machine, with its own state folder, sees what the first one stored.
     again = run_by_hand(str(seeds), str(reports), str(tmp_path / "machine-b"))
-    assert (len(again.unchanged), again.parsed, again.processed) == (5, 0, 0)
+    assert (len(again.unchanged), again.parsed, again.processed) == (SEED_COUNT, 0, 0)
 
     # A release added: its facts are extracted, the others' read from the cache.
     shutil.copy(SEEDS / "000_479443e2f1f97cd6.txt", seeds / "010_copy.txt")
@@ -50,12 +50,12 @@ def test_the_flow_on_postgresql_writes_the_same_reports(
         cached = db.execute(text("SELECT COUNT(*) FROM cache WHERE step = 'extract'")).scalar_one()
     engine.dispose()
     assert [tuple(r) for r in runs] == [
-        ("completed", 5, 0),
-        ("completed", 0, 5),
-        ("completed", 1, 5),
+        ("completed", SEED_COUNT, 0),
+        ("completed", 0, SEED_COUNT),
+        ("completed", 1, SEED_COUNT),
     ]
-    assert versions == 6
-    assert cached == 6
+    assert versions == SEED_COUNT + 1
+    assert cached == SEED_COUNT + 1
 
 
 def test_usrok_run_names_a_store_it_cannot_reach(

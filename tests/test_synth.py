@@ -16,7 +16,7 @@ def test_same_seed_same_releases() -> None:
 
 
 def test_editions_of_a_series_restate_facts_with_new_figures() -> None:
-    releases = synth.generate(synth.EDITIONS_PER_SERIES, TEXTS, seed=1)
+    releases = synth.generate(synth.EDITIONS_PER_SERIES * 3, TEXTS, seed=1)
     sources = [SourceFile(r.name, sha256_of(r.text.encode()), r.text.encode()) for r in releases]
     processed, rejected = pipeline.process(sources)
     assert rejected == []
