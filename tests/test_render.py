@@ -44,6 +44,36 @@ def test_seed_report_snapshot(name: str, file_regression: FileRegressionFixture)
     )
 
 
+def release(name: str, text: str) -> SourceFile:
+    return SourceFile(name, sha256_of(text.encode()), text.encode())
+
+
+def test_exports_say_where_each_figure_comes_from() -> None:
+    sources = [
+        release(
+            "a.md",
+            "---\ntitle: Port Figures\ndate: 2019-04-02\nsource_url: https://example.gov/ports\n"
+            "---\nTwo-way trade in goods reached $90 billion in 2018.\n",
+        ),
+        release("b.txt", "Dock Notes\n\nTwo-way trade in goods reached $95 billion in 2019.\n"),
+    ]
+    processed, _ = pipeline.process(sources)
+    files = render.render(pipeline.build_report(processed, [], [], []), TEMPLATES)
+    records = [json.loads(line) for line in files["facts.jsonl"].splitlines()]
+    context = [
+        (r["release_title"], r["release_date"], r["source_url"], r["label"]) for r in records
+    ]
+    assert context == [
+        ("Port Figures", "2019-04-02", "https://example.gov/ports", "Trade in goods (two-way)"),
+        ("Dock Notes", None, None, "Trade in goods (two-way)"),
+    ]
+    rows = list(csv.DictReader(io.StringIO(files["facts.csv"])))
+    assert [(r["release_title"], r["release_date"], r["source_url"]) for r in rows] == [
+        ("Port Figures", "2019-04-02", "https://example.gov/ports"),
+        ("Dock Notes", "", ""),
+    ]
+
+
 def test_same_inputs_same_bytes() -> None:
     assert seed_report() == seed_report()
 

@@ -155,7 +155,7 @@ def extract(paths: tuple[Path, ...], output: str) -> None:
             name = document.document.name
             click.echo(f"usrok: {name} {document.capped}; figures past it were not read", err=True)
     if output == "jsonl":
-        sys.stdout.write(render.facts_jsonl(processed))
+        sys.stdout.write(render.facts_jsonl(processed, pipeline.tracked_labels(processed)))
     else:
         for document in processed:
             for fact in document.facts:

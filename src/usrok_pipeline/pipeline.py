@@ -184,6 +184,13 @@ def moved_by(lines: Sequence[Timeline], deltas: Sequence[FactDelta]) -> list[Fac
     return [c for c in link.changed_facts(lines) if fact_identity(c.fact) in added]
 
 
+def tracked_labels(documents: Sequence[ProcessedDocument]) -> dict[str, str]:
+    """A reader's name for each fact the releases let us track, by key: the exports'
+    labels, for facts read without a report."""
+    ordered = sorted(documents, key=lambda p: p.document.name)
+    return {t.key: t.label for t in link.timelines(ordered, extract.load_catalog().labels)}
+
+
 def build_report(
     documents: Sequence[ProcessedDocument],
     versions: Sequence[VersionChange],
