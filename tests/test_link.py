@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from usrok_pipeline.link import changed_facts, movement, rewordings, timelines
+from usrok_pipeline.link import changed_facts, movement, news, rewordings, timelines
 from usrok_pipeline.pipeline import nothing_to_do
 from usrok_pipeline.records import (
     Fact,
@@ -146,3 +146,29 @@ def test_a_run_stops_at_once_only_when_nothing_can_differ(
     expected: bool,
 ) -> None:
     assert nothing_to_do(files, unreadable, last, code, reports) is expected
+
+
+@pytest.mark.parametrize(
+    ("measure", "aggregation", "moves_with_time"),
+    [("age", "all", True), ("ships", "cumulative", True), ("ships", "annual", False)],
+)
+def test_a_figure_that_grows_as_time_passes_is_no_news(
+    measure: str, aggregation: str, moves_with_time: bool
+) -> None:
+    def aged(document: str, value: float, period: str) -> Fact:
+        return replace(
+            fact(document, value, period, unit="years", key="port.age"),
+            measure=measure,
+            aggregation=aggregation,
+        )
+
+    lines = timelines(
+        [
+            release("a", "2010-05-01", aged("a", 30, "2010")),
+            release("b", "2020-05-01", aged("b", 40, "2020")),
+        ],
+        {"port.age": "Age of the port"},
+    )
+    assert [c.kind for c in changed_facts(lines)] == ["new figure"]
+    assert bool(news(lines)) is not moves_with_time
+    assert movement(lines[0]) == (("with-time", 10, None) if moves_with_time else ("up", 10, 33.3))

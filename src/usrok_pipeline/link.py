@@ -16,6 +16,10 @@ NEW_FIGURE = "new figure"
 RESTATEMENT = "restatement"
 REVISION = "revision"
 RANK_CHANGE = "rank change"
+# A figure that grows as time passes: how a movement of one is told apart.
+AGE = "age"
+CUMULATIVE = "cumulative"
+WITH_TIME = "with-time"
 DERIVED_LABELS = (
     ("_change_pct", "change (%)"),
     ("_change_usd", "change ($)"),
@@ -181,6 +185,18 @@ def rewordings(
     return found
 
 
+def moves_with_time(timeline: Timeline) -> bool:
+    """Whether a figure grows only because time passes: an age, or a total since some date
+    ("students since 1955"). Its new figures are no news."""
+    fact = latest(timeline).fact
+    return fact.measure == AGE or fact.aggregation == CUMULATIVE
+
+
+def news(lines: Sequence[Timeline]) -> list[FactChange]:
+    """The changes worth telling a reader of: those of figures that do not move with time."""
+    return changed_facts([t for t in lines if not moves_with_time(t)])
+
+
 def changed_facts(lines: Sequence[Timeline]) -> list[FactChange]:
     """The statements that move a recurring figure: revisions, rank changes and new figures."""
     return [
@@ -225,6 +241,8 @@ def movement(timeline: Timeline) -> tuple[str, float | None, float | None]:
     if same_value(before, after):
         return "same", 0.0, 0.0
     change = after - before
+    if moves_with_time(timeline):
+        return WITH_TIME, change, None
     percent = round(100 * change / abs(before), 1) if before else None
     if last.fact.unit == "rank":
         return ("up" if after < before else "down"), change, None

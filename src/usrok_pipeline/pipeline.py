@@ -179,9 +179,9 @@ def fact_deltas(before: Iterable[Fact], after: Iterable[Fact]) -> list[FactDelta
 
 def moved_by(lines: Sequence[Timeline], deltas: Sequence[FactDelta]) -> list[FactChange]:
     """The statements a run added that move a tracked figure (new figure, revision, rank
-    change against an earlier one): what a run notifies its users of."""
+    change against an earlier one), not merely with time: what a run notifies its users of."""
     added = {fact_identity(d.fact) for d in deltas if d.change == "added"}
-    return [c for c in link.changed_facts(lines) if fact_identity(c.fact) in added]
+    return [c for c in link.news(lines) if fact_identity(c.fact) in added]
 
 
 def tracked_labels(documents: Sequence[ProcessedDocument]) -> dict[str, str]:

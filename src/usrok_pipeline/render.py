@@ -197,6 +197,8 @@ def movement_text(last: FactChange, move: tuple[str, float | None, float | None]
     direction, delta, percent = move
     if direction in ("first", "same") or delta is None:
         return "first figure" if direction == "first" else "same"
+    if direction == link.WITH_TIME:
+        return f"{'+' if delta > 0 else ''}{number(delta)} with time"
     arrow = "▲" if direction == "up" else "▼"
     if last.fact.unit == "rank" and last.previous is not None:
         return f"{arrow} {direction} from {int(last.previous.value)}"
@@ -409,14 +411,14 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     yield "facts.csv", table
     del table
     yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
-    changes = [(t, link.changed_facts([t])) for t in report.timelines]
+    news = link.news(report.timelines)
     shown = shown_rewordings(report)
     claims = [(t, claim) for t, found in shown for claim in found]
     yield (
         "changes.json",
         json_lists(
             {
-                "changes": (c for _, found in changes for c in found),
+                "changes": link.changed_facts(report.timelines),
                 "rewordings": (claim for _, claim in claims),
             }
         ),
@@ -442,7 +444,7 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
         ]
         page_vars = variables | {
             "figure_rows": [mark(str(row)) for row in figures],
-            "change_rows": [mark(str(macro.change_row(c, titles))) for _, f in changes for c in f],
+            "change_rows": [mark(str(macro.change_row(c, titles))) for c in news],
             "release_rows": [mark(str(macro.release_row(p))) for p in report.documents],
             "rewording_parts": [
                 mark(str(macro.rewording(claim, t.label, titles, dates))) for t, claim in claims
