@@ -65,7 +65,8 @@ def test_a_run_that_adds_a_release_announces_the_figures_it_moved(tmp_path: Path
     assert new_figure.resource["usrok.metric"] == "trade.goods_services.two_way.level.annual"
     assert new_figure.resource["usrok.value"] == "190000000000"
     assert new_figure.resource["usrok.period"] == "2021"
-    assert new_figure.resource["usrok.previous-value"] == "170000000000"
+    # against the 2019 figure of the same release, which revises the one stated before
+    assert new_figure.resource["usrok.previous-value"] == "175000000000"
     assert new_figure.resource["usrok.previous-period"] == "2019"
     revision = by_name[("usrok.fact.revision", "020_trade.txt")]
     assert revision.resource["usrok.value"] == "175000000000"

@@ -172,3 +172,31 @@ def test_a_figure_that_grows_as_time_passes_is_no_news(
     assert [c.kind for c in changed_facts(lines)] == ["new figure"]
     assert bool(news(lines)) is not moves_with_time
     assert movement(lines[0]) == (("with-time", 10, None) if moves_with_time else ("up", 10, 33.3))
+
+
+def test_one_release_that_gives_two_periods_states_a_change() -> None:
+    lines = timelines(
+        [release("a", "2021-03-01", fact("a", 20e9, "2012"), fact("a", 60e9, "2020"))],
+        {"trade": "Trade"},
+    )
+    (line,) = lines
+    assert [(c.kind, c.previous.value if c.previous else None) for c in line.changes] == [
+        ("new figure", None),
+        ("new figure", 20e9),
+    ]
+    assert movement(line) == ("up", 40e9, 200.0)
+
+
+def test_one_change_against_two_bases_in_one_release_is_no_movement() -> None:
+    lines = timelines(
+        [
+            release(
+                "a",
+                "2012-03-01",
+                fact("a", 12, "2011 vs 2010", unit="percent"),
+                fact("a", 56, "2011 vs 2000", unit="percent"),
+            )
+        ],
+        {"trade": "Trade"},
+    )
+    assert changed_facts(lines) == []

@@ -13,10 +13,11 @@ import pytest
 from pytest_regressions.file_regression import FileRegressionFixture
 
 from conftest import PROJECT, SEEDS
-from usrok_pipeline import pipeline, render
+from usrok_pipeline import link, pipeline, render
 from usrok_pipeline.ingest import read_sources, sha256_of
 from usrok_pipeline.records import (
     Fact,
+    FactChange,
     FactDelta,
     Rewording,
     RunRecord,
@@ -277,3 +278,13 @@ def test_the_index_lists_the_first_fact_changes_of_a_large_run() -> None:
     assert files["index.html"].count('<td data-label="Change">added</td>') == render.DELTAS_SHOWN
     assert len(render.delta_rows(deltas)) == render.DELTAS_SHOWN
     assert "the table artifact lists the first 500" in render.run_summary(record, deltas)
+
+
+def test_a_movement_is_told_in_the_figures_unit() -> None:
+    before = Fact(
+        "a", "Trade was high.", 0, 15, "x", 19.7e9, "usd", "exact", "2011", "m", "m", "bilateral"
+    )
+    after = dataclasses.replace(before, value=61.1e9, period="2019")
+    change = FactChange("m", "new figure", after, "2021", before, "2021", False)
+    line = Timeline("m", "m", "Direct investment", (change,))
+    assert render.movement_text(change, link.movement(line)) == "▲ up $41.4 billion (+210.2%)"

@@ -113,7 +113,8 @@ def timeline(
     key: str, facts: Sequence[Fact], dates: Mapping[str, str | None], labels: Mapping[str, str]
 ) -> Timeline:
     """The statements of one tracked key (DATES: of the releases that state it), oldest
-    first, each classified against those before it."""
+    first, each classified against the one before it: of another release, or of the same
+    release for an earlier period (a release that gives 2011 and 2019 states a change)."""
     ordered = sorted(facts, key=lambda f: ordering(f, dates))
     stale = stale_facts(ordered, dates)
     changes: list[FactChange] = []
@@ -121,7 +122,7 @@ def timeline(
     last_other: Fact | None = None  # the latest fact from another release than `last`'s
     by_period: dict[tuple[int, ...], dict[float, set[str]]] = defaultdict(dict)
     for index, fact in enumerate(ordered):
-        previous = last if last and last.document != fact.document else last_other
+        previous = last if last and follows(last, fact) else last_other
         period = by_period[period_years(fact.period)]
         same_period = [v for v, docs in period.items() if docs - {fact.document}]
         changes.append(
@@ -141,6 +142,15 @@ def timeline(
         last = fact
     label = fact_label(key, labels)
     return Timeline(key=key, metric=ordered[0].metric, label=label, changes=tuple(changes))
+
+
+def follows(before: Fact, after: Fact) -> bool:
+    """Whether AFTER can be read against BEFORE: a fact of another release, or of the same
+    release for a later period (not the same period twice, nor one change against two bases)."""
+    if before.document != after.document:
+        return True
+    years_before, years_after = period_years(before.period), period_years(after.period)
+    return bool(years_before and years_after and years_before[-1] < years_after[-1])
 
 
 def compare_sentences(before: str, after: str) -> Comparison:

@@ -197,12 +197,13 @@ def movement_text(last: FactChange, move: tuple[str, float | None, float | None]
     direction, delta, percent = move
     if direction in ("first", "same") or delta is None:
         return "first figure" if direction == "first" else "same"
+    size = amount(replace(last.fact, value=abs(delta)))  # in the figure's unit: '$41.4 billion'
     if direction == link.WITH_TIME:
-        return f"{'+' if delta > 0 else ''}{number(delta)} with time"
+        return f"{'+' if delta > 0 else '-'}{size} with time"
     arrow = "▲" if direction == "up" else "▼"
     if last.fact.unit == "rank" and last.previous is not None:
         return f"{arrow} {direction} from {int(last.previous.value)}"
-    change = f"{delta:+g}" if last.fact.unit == "percent" else number(abs(delta))
+    change = f"{delta:+g}" if last.fact.unit == "percent" else size
     share = f" ({percent:+.1f}%)" if percent is not None else ""
     return f"{arrow} {direction} {change}{share}"
 
