@@ -405,7 +405,8 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     documents = {p.document.name: p.document for p in report.documents}
     titles = {name: doc.metadata.title for name, doc in documents.items()}
     dates = {name: doc.metadata.date for name, doc in documents.items()}
-    jsonl, table = exports(report.documents, {t.key: t.label for t in report.timelines})
+    labels = {t.key: t.label for t in report.timelines}
+    jsonl, table = exports(report.documents, labels)
     # Each export is let go once written: at 10,000 releases they are 57 and 32 MB of text.
     yield "facts.jsonl", jsonl
     del jsonl
@@ -445,7 +446,7 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
         ]
         page_vars = variables | {
             "figure_rows": [mark(str(row)) for row in figures],
-            "change_rows": [mark(str(macro.change_row(c, titles))) for c in news],
+            "change_rows": [mark(str(macro.change_row(c, labels[c.key], titles))) for c in news],
             "release_rows": [mark(str(macro.release_row(p))) for p in report.documents],
             "rewording_parts": [
                 mark(str(macro.rewording(claim, t.label, titles, dates))) for t, claim in claims
