@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import link
+from . import link, significance
 from .chart import chart_svg
 from .records import (
     Fact,
@@ -55,6 +55,8 @@ PAGE_KINDS = ("html", "md")
 # The fact changes of a run that the index lists: a first run over a large corpus adds every
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
+# The overview opens with this many of the most significant changes, told in words.
+HEADLINES = 5
 SLUGS_REMEMBERED = 1 << 16
 PAGE_SLUG_CHARS = 60
 PAGE_HASH_CHARS = 8
@@ -187,9 +189,27 @@ def environment(templates: Path) -> Environment:
         mdtext=markdown_text,
         mdcode=markdown_code,
         movement_text=movement_text,
+        change_words=change_words,
     )
     env.globals.update(removal_summary=removal_summary, removed_characters=removed_characters)
     return env
+
+
+def change_words(change: FactChange) -> str:
+    """A change told in a sentence: 'more than $170 billion (2019), up from more than $167
+    billion (2018), +1.8%'; a revision says what it revises."""
+    after = stated(change.fact) + (f" ({change.fact.period})" if change.fact.period else "")
+    previous = change.previous
+    if previous is None:
+        return after
+    before = stated(previous) + (f" ({previous.period})" if previous.period else "")
+    if change.kind == link.REVISION:
+        return f"{after}, revised from {before}"
+    delta = change.fact.value - previous.value
+    if change.fact.unit == "rank":
+        return f"{after}, {'up' if delta < 0 else 'down'} from {before}"
+    share = f", {100 * delta / abs(previous.value):+.1f}%" if previous.value else ""
+    return f"{after}, {'up' if delta > 0 else 'down'} from {before}{share}"
 
 
 def movement_text(last: FactChange, move: tuple[str, float | None, float | None]) -> str:
@@ -413,7 +433,8 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     yield "facts.csv", table
     del table
     yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
-    news = link.news(report.timelines)
+    news = significance.ranked(link.news(report.timelines))
+    headlines = [c for c in news if significance.moves(c)][:HEADLINES]
     shown = shown_rewordings(report)
     claims = [(t, claim) for t, found in shown for claim in found]
     yield (
@@ -447,6 +468,7 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
         page_vars = variables | {
             "figure_rows": [mark(str(row)) for row in figures],
             "change_rows": [mark(str(macro.change_row(c, labels[c.key], titles))) for c in news],
+            "headlines": [mark(str(macro.headline(c, labels[c.key]))) for c in headlines],
             "release_rows": [mark(str(macro.release_row(p))) for p in report.documents],
             "rewording_parts": [
                 mark(str(macro.rewording(claim, t.label, titles, dates))) for t, claim in claims
