@@ -243,17 +243,24 @@ def latest(timeline: Timeline) -> FactChange:
 
 
 def movement(timeline: Timeline) -> tuple[str, float | None, float | None]:
-    """How the latest figure compares with the figure before it: direction, change, percent."""
-    last = latest(timeline)
-    if last.previous is None:
+    """How the latest figure compares with the figure before it: direction, change, percent;
+    a figure that moves with time says so instead of up or down."""
+    direction, change, percent = shift(latest(timeline))
+    if change and moves_with_time(timeline):
+        return WITH_TIME, change, None
+    return direction, change, percent
+
+
+def shift(statement: FactChange) -> tuple[str, float | None, float | None]:
+    """How a statement compares with the figure before it: direction ('first', 'same', 'up',
+    'down'; a rank is up when its number falls), change, and percent (None for a rank)."""
+    if statement.previous is None:
         return "first", None, None
-    before, after = last.previous.value, last.fact.value
+    before, after = statement.previous.value, statement.fact.value
     if same_value(before, after):
         return "same", 0.0, 0.0
     change = after - before
-    if moves_with_time(timeline):
-        return WITH_TIME, change, None
-    percent = round(100 * change / abs(before), 1) if before else None
-    if last.fact.unit == "rank":
+    if statement.fact.unit == "rank":
         return ("up" if after < before else "down"), change, None
+    percent = round(100 * change / abs(before), 1) if before else None
     return ("up" if change > 0 else "down"), change, percent

@@ -97,12 +97,15 @@ def iso_date(match: re.Match[str]) -> str | None:
     month_name = match.group("month") or match.group("month2")
     day = match.group("day") or match.group("day2")
     year = match.group("year") or match.group("year2")
-    month_key = month_name.rstrip(".")[:3].lower()
-    months = [m[:3].lower() for m in MONTHS.split("|")]
     try:
-        return dt.date(int(year), months.index(month_key) + 1, int(day)).isoformat()
+        return dt.date(int(year), month_number(month_name), int(day)).isoformat()
     except ValueError:
         return None
+
+
+def month_number(name: str) -> int:
+    """1 for 'January', 'Jan' or 'Jan.'; 9 for 'Sept'."""
+    return [m[:3].lower() for m in MONTHS.split("|")].index(name.rstrip(".")[:3].lower()) + 1
 
 
 def front_matter_date(value: str) -> str | None:
@@ -160,8 +163,7 @@ def dated_event(text: str) -> tuple[str | None, str]:
 
 def month_of(year: str, month_name: str) -> str:
     """'2019-06' from '2019' and 'June'."""
-    months = [m.lower() for m in MONTHS.split("|")]
-    return f"{year}-{months.index(month_name.lower()) + 1:02d}"
+    return f"{year}-{month_number(month_name):02d}"
 
 
 def year_in_name(name: str) -> tuple[str | None, str]:

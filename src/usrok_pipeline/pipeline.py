@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from . import diff, extract, link, normalize, parse
+from . import diff, extract, link, normalize, parse, significance
 from .ingest import IngestError, decode
 from .records import (
     DEFAULT_LIMITS,
@@ -37,6 +37,7 @@ STEPS = (
     "extract: the facts of each release (extract_facts)",
     "link: facts across releases into timelines (build_report)",
     "diff: fact changes and text changes (fact_deltas, version_changes)",
+    "rank: the changes a reader is told of, most significant first (significance.ranked)",
     "build report (build_report)",
     "render (render.render_pages)",
     "write (render.write_reports)",
@@ -184,11 +185,18 @@ def moved_by(lines: Sequence[Timeline], deltas: Sequence[FactDelta]) -> list[Fac
     return [c for c in link.news(lines) if fact_identity(c.fact) in added]
 
 
+def linked(
+    documents: Sequence[ProcessedDocument],
+) -> tuple[tuple[ProcessedDocument, ...], list[Timeline]]:
+    """The releases in name order, and their facts linked into timelines."""
+    ordered = tuple(sorted(documents, key=lambda p: p.document.name))
+    return ordered, link.timelines(ordered, extract.load_catalog().labels)
+
+
 def tracked_labels(documents: Sequence[ProcessedDocument]) -> dict[str, str]:
     """A reader's name for each fact the releases let us track, by key: the exports'
     labels, for facts read without a report."""
-    ordered = sorted(documents, key=lambda p: p.document.name)
-    return {t.key: t.label for t in link.timelines(ordered, extract.load_catalog().labels)}
+    return {t.key: t.label for t in linked(documents)[1]}
 
 
 def build_report(
@@ -201,8 +209,7 @@ def build_report(
     compare: Callable[[str, str], Comparison] = link.compare_sentences,
 ) -> Report:
     """Link facts across releases and gather everything the report shows."""
-    ordered = tuple(sorted(documents, key=lambda p: p.document.name))
-    lines = link.timelines(ordered, extract.load_catalog().labels)
+    ordered, lines = linked(documents)
     return Report(
         documents=ordered,
         timelines=tuple(lines),
@@ -213,6 +220,7 @@ def build_report(
         withdrawn=tuple(sorted(withdrawn)),
         history=tuple(history),
         deltas=tuple(deltas),
+        news=tuple(significance.ranked(link.news(lines))),
     )
 
 

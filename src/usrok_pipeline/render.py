@@ -102,6 +102,9 @@ class Report:
     withdrawn: tuple[str, ...]
     history: tuple[RunRecord, ...] = ()
     deltas: tuple[FactDelta, ...] = ()
+    # The changes a reader is told of (not those of figures that move with time), most
+    # significant first.
+    news: tuple[FactChange, ...] = ()
 
 
 def number(value: float) -> str:
@@ -205,11 +208,11 @@ def change_words(change: FactChange) -> str:
     before = stated(previous) + (f" ({previous.period})" if previous.period else "")
     if change.kind == link.REVISION:
         return f"{after}, revised from {before}"
-    delta = change.fact.value - previous.value
-    if change.fact.unit == "rank":
-        return f"{after}, {'up' if delta < 0 else 'down'} from {before}"
-    share = f", {100 * delta / abs(previous.value):+.1f}%" if previous.value else ""
-    return f"{after}, {'up' if delta > 0 else 'down'} from {before}{share}"
+    direction, _, percent = link.shift(change)
+    if direction == "same":
+        return f"{after}, as before: {before}"
+    share = f", {percent:+.1f}%" if percent is not None else ""
+    return f"{after}, {direction} from {before}{share}"
 
 
 def movement_text(last: FactChange, move: tuple[str, float | None, float | None]) -> str:
@@ -433,15 +436,14 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     yield "facts.csv", table
     del table
     yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
-    news = significance.ranked(link.news(report.timelines))
-    headlines = [c for c in news if significance.moves(c)][:HEADLINES]
+    headlines = [c for c in report.news if significance.moves(c)][:HEADLINES]
     shown = shown_rewordings(report)
     claims = [(t, claim) for t, found in shown for claim in found]
     yield (
         "changes.json",
         json_lists(
             {
-                "changes": link.changed_facts(report.timelines),
+                "changes": report.changes,
                 "rewordings": (claim for _, claim in claims),
             }
         ),
@@ -467,7 +469,9 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
         ]
         page_vars = variables | {
             "figure_rows": [mark(str(row)) for row in figures],
-            "change_rows": [mark(str(macro.change_row(c, labels[c.key], titles))) for c in news],
+            "change_rows": [
+                mark(str(macro.change_row(c, labels[c.key], titles))) for c in report.news
+            ],
             "headlines": [mark(str(macro.headline(c, labels[c.key]))) for c in headlines],
             "release_rows": [mark(str(macro.release_row(p))) for p in report.documents],
             "rewording_parts": [
