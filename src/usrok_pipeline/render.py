@@ -193,6 +193,7 @@ def environment(templates: Path) -> Environment:
         mdcode=markdown_code,
         movement_text=movement_text,
         change_words=change_words,
+        releases=link.releases,
     )
     env.globals.update(removal_summary=removal_summary, removed_characters=removed_characters)
     return env
