@@ -110,3 +110,32 @@ def test_headings_and_table_headers_for_screen_readers(browser: Any) -> None:
         "[...document.querySelectorAll('thead th')].every(th => th.scope === 'col')"
     )
     page.close()
+
+
+def visible_rows(page: Any) -> list[str]:
+    return page.evaluate(
+        "[...document.querySelectorAll('table.filterable tbody tr')]"
+        ".filter(row => !row.hidden).map(row => row.textContent.toLowerCase())"
+    )
+
+
+def test_the_filter_box_keeps_the_rows_holding_every_word(browser: Any) -> None:
+    page = browser.new_page()
+    page.goto((REPORTS / "index.html").as_uri())
+    every_row = visible_rows(page)
+    page.fill("[data-filter]", "Services  TWO-WAY")
+    kept = visible_rows(page)
+    assert 0 < len(kept) < len(every_row)
+    assert all("services" in row and "two-way" in row for row in kept)
+    page.fill("[data-filter]", "")
+    assert visible_rows(page) == every_row
+    page.close()
+
+
+def test_without_its_script_the_filter_box_is_hidden_and_every_row_shown(browser: Any) -> None:
+    page = browser.new_page()
+    page.route("**/filter.js", lambda route: route.abort())
+    page.goto((REPORTS / "index.html").as_uri())
+    assert page.is_hidden(".filter")
+    assert len(visible_rows(page)) == page.locator("table.filterable tbody tr").count() > 10
+    page.close()

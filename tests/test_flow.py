@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -68,9 +69,8 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     } <= set(one_more.written)
     assert "style.css" not in one_more.written
     markdown = (folders["reports"] / "index.md").read_text()
-    assert (
-        "Run 3: 1 new, 0 changed, 0 withdrawn and 0 unreadable releases; 1 facts added" in markdown
-    )
+    assert "[Run 3](runs/3.md)" in markdown
+    assert "1 new, 0 changed, 0 withdrawn and 0 unreadable releases; 1 facts added" in markdown
     assert (
         "| added | Korea is the United States' 6th largest trading partner. "
         "| `rok_rank_as_us_trade_partner` | 6th | not stated |" in markdown
@@ -92,9 +92,10 @@ def test_runs_are_incremental_and_keep_versions(folders: dict[str, Path]) -> Non
     assert "$126 billion" in markdown
     assert "`000_479443e2f1f97cd6.txt`: withdrawn" in markdown
     assert "`empty.txt`: the file is empty" in markdown
-    assert (
-        "| 4 | 1 | 1 | 2 | 1 |" in markdown
-    )  # run 4 in the history: new, changed, withdrawn, failed
+    # Run 4 in the history: its page, start, figures moved, new, changed, withdrawn, failed.
+    assert re.search(
+        r"\| \[4\]\(runs/4\.md\) \| [-\d]+ [:\d]+ UTC \| \d+ \| 1 \| 1 \| 2 \| 1 \|", markdown
+    )
 
     summary = latest_artifact("usrok-run-summary")
     assert "# usrok-pipeline run 4" in summary

@@ -264,7 +264,8 @@ def report(
         versions, earlier = previous_texts(store, documents, cleaning, learned)
         withdrawn = (set(store.withdrawn()) | set(inventory.removed)) - set(keys)
         files = (len(inventory.new), len(inventory.changed), len(inventory.removed))
-        record = pipeline.run_record(store.finished_runs() + 1, files, len(failed), deltas)
+        started = store.started_at(ingested.run_id)
+        record = pipeline.run_record(store.finished_runs() + 1, files, len(failed), deltas, started)
         history, shown = pipeline.history_to_show(
             store.history(), record, deltas, store.latest_deltas
         )
@@ -295,6 +296,7 @@ def report(
             saved={
                 REPORT_FILES: {folder_key: folder},
             },
+            news=built.history[-1].news if pipeline.changed_anything(record) else (),
         )
         store.finish_run(ingested.run_id, ending)
     stop_here("finished")

@@ -10,6 +10,9 @@ from . import diff, facets
 from .records import Comparison, Fact, FactChange, ProcessedDocument, Rewording, Timeline
 
 YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
+# A period that runs from a year to whenever the release speaks ('since 1955') ends at no
+# year the text names.
+OPEN_PERIOD = re.compile(r"^\s*since\b", re.IGNORECASE)
 RELATIVE_TOLERANCE = 0.005
 REWORDING_MIN_SIMILARITY = 0.5
 NEW_FIGURE = "new figure"
@@ -35,6 +38,13 @@ def same_value(a: float, b: float) -> bool:
 def period_years(period: str | None) -> tuple[int, ...]:
     """The years a period names, for ordering and comparison."""
     return tuple(sorted(int(y) for y in YEAR.findall(period or "")))
+
+
+def period_end(period: str | None) -> int | None:
+    """The year a figure stands at on a time axis, the last its period names; None for no
+    period, or one open to the release's own time."""
+    years = period_years(period)
+    return years[-1] if years and not OPEN_PERIOD.match(period or "") else None
 
 
 def ordering(fact: Fact, dates: Mapping[str, str | None]) -> tuple[int, str, str, int]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
-from . import diff, extract, link, normalize, parse, significance
+from . import diff, extract, link, normalize, parse, significance, topics
 from .ingest import IngestError, decode
 from .records import (
     DEFAULT_LIMITS,
@@ -38,11 +39,14 @@ STEPS = (
     "link: facts across releases into timelines (build_report)",
     "diff: fact changes and text changes (fact_deltas, version_changes)",
     "rank: the changes a reader is told of, most significant first (significance.ranked)",
+    "group: tracked facts into topics and charts (topics.topics)",
     "build report (build_report)",
     "render (render.render_pages)",
     "write (render.write_reports)",
 )
 BATCH_SIZE = 500
+# A run's most significant changes kept with its record, for its page and the feed.
+RUN_NEWS_KEPT = 50
 BATCHES_PER_WORKER = 4
 COMPLETED = "completed"
 COMPLETED_WITH_FAILURES = "completed with failures"
@@ -218,10 +222,16 @@ def build_report(
         versions=tuple(versions),
         rejected=tuple(sorted(rejected, key=lambda r: r.name)),
         withdrawn=tuple(sorted(withdrawn)),
-        history=tuple(history),
+        history=with_news(history, lines, deltas),
         deltas=tuple(deltas),
         news=tuple(significance.ranked(link.news(lines))),
+        topics=topics.topics(lines, rank_measures()),
     )
+
+
+def rank_measures() -> dict[str, str]:
+    """What each catalog rank ranks in, by key, in the terms of the facets."""
+    return {rank["key"]: rank["measure"] for rank in extract.load_catalog().ranks}
 
 
 def run_status(files: int, failed: int) -> str:
@@ -232,11 +242,29 @@ def run_status(files: int, failed: int) -> str:
 
 
 def run_record(
-    number: int, files: tuple[int, int, int], failed: int, deltas: Sequence[FactDelta]
+    number: int,
+    files: tuple[int, int, int],
+    failed: int,
+    deltas: Sequence[FactDelta],
+    started_at: str = "",
 ) -> RunRecord:
-    """A run as its history shows it: new, changed and removed files, failures, fact changes."""
+    """A run as its history shows it: new, changed and removed files, failures, fact changes
+    (its news are worked out with the report: with_news)."""
     added = sum(1 for delta in deltas if delta.change == "added")
-    return RunRecord(number, *files, failed, added, len(deltas) - added)
+    return RunRecord(number, *files, failed, added, len(deltas) - added, started_at)
+
+
+def with_news(
+    history: Sequence[RunRecord], lines: Sequence[Timeline], deltas: Sequence[FactDelta]
+) -> tuple[RunRecord, ...]:
+    """The history with the news of its latest run, whose fact changes DELTAS are, worked out
+    from the timelines when the run has none recorded (the run being made, or one recorded
+    by an earlier version); earlier runs keep the news they were told."""
+    if not history or history[-1].news or not deltas:
+        return tuple(history)
+    moved = [c for c in significance.ranked(moved_by(lines, deltas)) if significance.moves(c)]
+    news = moved[:RUN_NEWS_KEPT]
+    return (*history[:-1], replace(history[-1], news=tuple(news)))
 
 
 def changed_anything(record: RunRecord) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,6 +185,14 @@ class FactChange:
     stale: bool = False
 
 
+def fact_change(record: Mapping[str, Any]) -> FactChange:
+    """A change read back from its JSON record (what plain() makes of a FactChange)."""
+    previous = record.get("previous")
+    return FactChange(
+        **{**record, "fact": Fact(**record["fact"]), "previous": previous and Fact(**previous)}
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """How alike two sentences are, with the word diff when they are alike enough to show."""
@@ -255,8 +264,9 @@ class FactDelta:
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
-    """One run that changed something, as its history shows it (no clock time: reports stay
-    byte-identical for the same inputs)."""
+    """One run that changed something, as its history shows it: when it started (UTC, from
+    the run's clock, which SOURCE_DATE_EPOCH sets for a reproducible report) and the most
+    significant changes it brought, most significant first."""
 
     run_id: int
     new: int
@@ -265,6 +275,8 @@ class RunRecord:
     failed: int
     facts_added: int
     facts_removed: int
+    started_at: str = ""
+    news: tuple[FactChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

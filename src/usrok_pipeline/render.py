@@ -9,6 +9,7 @@ import json
 import os
 import re
 import unicodedata
+import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -22,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from . import link, significance
-from .chart import chart_svg
+from .chart import Point, Series, chart_svg, drawable, legend, unit_title
 from .records import (
     Fact,
     FactChange,
@@ -35,6 +36,7 @@ from .records import (
     VersionChange,
     canonical_json,
 )
+from .topics import Topic
 
 QUALIFIER_WORDS = {
     "exact": "",
@@ -50,11 +52,18 @@ LARGE_COUNT = 1e6
 ORDINAL_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
 CHANGE_KEY = re.compile(r"^change:|_change_")
 SLUG_RUN = re.compile(r"[^a-z0-9_]+")
-PAGE_FOLDERS = ("metrics", "documents")
+PAGE_FOLDERS = ("metrics", "documents", "topics", "runs")
 PAGE_KINDS = ("html", "md")
+# Files copied from the templates folder as they are: the style sheet and the filter box's script.
+ASSETS = ("style.css", "filter.js")
 # The fact changes of a run that the index lists: a first run over a large corpus adds every
 # fact, and a page of a hundred thousand rows helps nobody.
 DELTAS_SHOWN = 500
+# The feed lists the latest runs that changed something, each with its first changes.
+FEED_RUNS = 20
+FEED_NEWS = 10
+# The time of a feed with no run yet (a report built without the flow): Atom requires one.
+NO_TIME = "1970-01-01T00:00:00+00:00"
 # The overview opens with this many of the most significant changes, told in words.
 HEADLINES = 5
 SLUGS_REMEMBERED = 1 << 16
@@ -105,6 +114,7 @@ class Report:
     # The changes a reader is told of (not those of figures that move with time), most
     # significant first.
     news: tuple[FactChange, ...] = ()
+    topics: tuple[Topic, ...] = ()
 
 
 def number(value: float) -> str:
@@ -167,6 +177,74 @@ def web_url(url: str | None) -> str | None:
     return url if url and WEB_URL.match(url) else None
 
 
+def anchor(fact: Fact) -> str:
+    """The id of the number a fact was read from, highlighted on its release's page."""
+    return f"q{fact.start + max(fact.sentence.find(fact.mention), 0)}"
+
+
+def statement_page(fact: Fact, kind: str) -> str:
+    """Where a figure is stated: its highlighted number on its release's page (on the
+    Markdown twin, which has no anchors, the page)."""
+    page = document_page(fact.document, kind)
+    return f"{page}#{anchor(fact)}" if kind == "html" else page
+
+
+def topic_page(name: str, kind: str) -> str:
+    """The path of a topic's page inside the report folder."""
+    return f"topics/{slug(name)}.{kind}"
+
+
+def run_page(run_id: int, kind: str) -> str:
+    """The path of a run's page inside the report folder: stable, as runs keep their number."""
+    return f"runs/{run_id}.{kind}"
+
+
+def run_urn(record: RunRecord) -> str:
+    """A run's permanent id in the feed: its number and start time, as a name-based UUID."""
+    name = f"usrok-pipeline/runs/{record.run_id}/{record.started_at}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def feed_urn(first: RunRecord | None) -> str:
+    """The feed's permanent id, from the report's first run, which no later run changes."""
+    since = first.started_at if first else NO_TIME
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'usrok-pipeline/feed/{since}')}"
+
+
+def when(started_at: str) -> str:
+    """A run's start time for a reader: '2026-12-02 14:05 UTC' (the records keep UTC)."""
+    return f"{started_at[:10]} {started_at[11:16]} UTC" if started_at else "time not recorded"
+
+
+def series(timeline: Timeline, titles: Mapping[str, str], root: str) -> Series:
+    """A tracked fact's statements that name a period, as a chart draws them; those that name
+    none are left to the table, not put at an invented date."""
+    return Series(
+        timeline.label,
+        tuple(
+            Point(
+                year,
+                change.fact.value,
+                f"{stated(change.fact)} ({change.fact.period}), "
+                f"{titles[change.fact.document]}, {change.date or 'date unknown'}",
+                root + statement_page(change.fact, "html"),
+            )
+            for change in timeline.changes
+            if (year := link.period_end(change.fact.period)) is not None
+        ),
+    )
+
+
+def drawn(title: str, unit: str, lines: Sequence[Series]) -> Markup:
+    """A chart with its legend, or nothing when its points do not span two years (a single
+    figure reads better as a number, which the page shows)."""
+    plotted = [one for one in lines if one.points]
+    if not drawable(plotted):
+        return Markup("")
+    key = legend(plotted) if len(plotted) > 1 else Markup("")
+    return Markup(f'<figure class="chart">{chart_svg(title, unit, plotted)}{key}</figure>')
+
+
 @cache
 def environment(templates: Path) -> Environment:
     """The Jinja environment: HTML autoescaped, undefined names an error, output stable; one
@@ -174,7 +252,7 @@ def environment(templates: Path) -> Environment:
     changes: the loader checks)."""
     env = Environment(
         loader=FileSystemLoader(templates),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2")),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -193,7 +271,16 @@ def environment(templates: Path) -> Environment:
         mdcode=markdown_code,
         movement_text=movement_text,
         change_words=change_words,
+        drawn_figures=drawn_figures,
+        period_end=link.period_end,
         releases=link.releases,
+        anchor=anchor,
+        statement_page=statement_page,
+        topic_page=topic_page,
+        run_page=run_page,
+        run_urn=run_urn,
+        when=when,
+        unit_title=unit_title,
     )
     env.globals.update(removal_summary=removal_summary, removed_characters=removed_characters)
     return env
@@ -436,7 +523,8 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     del jsonl
     yield "facts.csv", table
     del table
-    yield "style.css", (templates / "style.css").read_text(encoding="utf-8")
+    for asset in ASSETS:
+        yield asset, (templates / asset).read_text(encoding="utf-8")
     headlines = [c for c in report.news if significance.moves(c)][:HEADLINES]
     shown = shown_rewordings(report)
     claims = [(t, claim) for t, found in shown for claim in found]
@@ -460,6 +548,7 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
         "deltas_total": len(report.deltas),
         "fact_count": sum(len(p.facts) for p in report.documents),
         "rewording_count": len(claims),
+        "topics": report.topics,
         "root": "",
     }
     for kind, mark in (("html", Markup), ("md", str)):
@@ -473,7 +562,7 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
             "change_rows": [
                 mark(str(macro.change_row(c, labels[c.key], titles))) for c in report.news
             ],
-            "headlines": [mark(str(macro.headline(c, labels[c.key]))) for c in headlines],
+            "headlines": [mark(str(macro.headline(c, labels[c.key], titles))) for c in headlines],
             "release_rows": [mark(str(macro.release_row(p))) for p in report.documents],
             "rewording_parts": [
                 mark(str(macro.rewording(claim, t.label, titles, dates))) for t, claim in claims
@@ -488,10 +577,96 @@ def metric_pages(report: Report, templates: Path) -> Iterator[tuple[str, Callabl
     env = environment(templates)
     titles = {p.document.name: p.document.metadata.title for p in report.documents}
     for timeline in report.timelines:
-        chart = cache(partial(chart_svg, timeline))  # drawn once for both kinds of page
+        unit = link.latest(timeline).fact.unit
+        # Drawn once for both kinds of page.
+        chart = cache(partial(drawn, timeline.label, unit, [series(timeline, titles, "../")]))
         for kind, path in page_paths("metric", timeline.key).items():
             template = env.get_template(f"metric.{kind}.j2")
             yield path, partial(render_metric, template, timeline, titles, chart)
+
+
+def run_pages(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
+    """The page of each run in the history, with the figures it moved, and the feed of the
+    latest runs."""
+    env = environment(templates)
+    rows = macros(env)
+    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    labels = {t.key: t.label for t in report.timelines}
+    runs = report.history
+    for index, record in enumerate(runs):
+        for kind in PAGE_KINDS:
+            macro = getattr(rows, kind)
+            headlines = [
+                macro.headline(
+                    c,
+                    labels.get(c.key, link.fact_label(c.key, {})),
+                    titles,
+                    "../",
+                    c.key in labels,
+                )
+                for c in record.news
+            ]
+            page_vars = {
+                "r": record,
+                "headlines": headlines,
+                "previous": runs[index - 1] if index else None,
+                "following": runs[index + 1] if index + 1 < len(runs) else None,
+                "latest": index == len(runs) - 1,
+                "root": "../",
+            }
+            yield (
+                run_page(record.run_id, kind),
+                env.get_template(f"run.{kind}.j2").render(page_vars),
+            )
+    feed_vars = {
+        "runs": runs[::-1][:FEED_RUNS],
+        "feed_id": feed_urn(runs[0] if runs else None),
+        "updated": runs[-1].started_at if runs and runs[-1].started_at else NO_TIME,
+        "no_time": NO_TIME,
+        "feed_news": FEED_NEWS,
+        "labels": labels,
+        "titles": titles,
+    }
+    yield "feed.xml", env.get_template("feed.xml.j2").render(feed_vars)
+
+
+def topic_pages(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
+    """The page of each topic: its groups' charts, their series' latest figures and the
+    figures each chart draws, as a table too."""
+    env = environment(templates)
+    rows = macros(env)
+    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    for topic in report.topics:
+        sections = [
+            (
+                group,
+                drawn(group.title, group.unit, [series(t, titles, "../") for t in group.timelines]),
+                [(t, link.latest(t), link.movement(t), link.releases(t)) for t in group.timelines],
+            )
+            for group in topic.groups
+        ]
+        for kind in PAGE_KINDS:
+            macro = getattr(rows, kind)
+            page_vars = {
+                "topic": topic,
+                "topics": report.topics,
+                "sections": sections,
+                "titles": titles,
+                "macro": macro,
+                "root": "../",
+            }
+            page = env.get_template(f"topic.{kind}.j2").render(page_vars)
+            yield topic_page(topic.name, kind), page
+
+
+def drawn_figures(timeline: Timeline) -> list[tuple[int, FactChange, int]]:
+    """What a chart draws of a series, as table rows: per year the figure of its latest
+    statement and how many statements gave that year a figure."""
+    by_year: dict[int, list[FactChange]] = {}
+    for change in timeline.changes:
+        if (year := link.period_end(change.fact.period)) is not None:
+            by_year.setdefault(year, []).append(change)
+    return [(year, found[-1], len(found)) for year, found in sorted(by_year.items())]
 
 
 def render_metric(
@@ -524,6 +699,8 @@ def render_pages(
     """Every report file as (path inside the report folder, text), one at a time; the metric
     and release pages in UNCHANGED are left out (they are on disk as they would be rendered)."""
     yield from summary_files(report, templates)
+    yield from topic_pages(report, templates)
+    yield from run_pages(report, templates)
     for path, page in chain(metric_pages(report, templates), document_pages(report, templates)):
         if path not in unchanged:
             yield path, page()

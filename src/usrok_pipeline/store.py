@@ -46,7 +46,17 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from .records import Fact, FactDelta, LastRun, Rejected, RunRecord, SourceFile, canonical_json
+from .records import (
+    Fact,
+    FactChange,
+    FactDelta,
+    LastRun,
+    Rejected,
+    RunRecord,
+    SourceFile,
+    canonical_json,
+    fact_change,
+)
 
 LOCK_FILE = "run.lock"
 # The state folders this process holds the run lock of, with its pid: a forked worker holds
@@ -87,6 +97,7 @@ RUNS = Table(
     Column("reports", Text),
     Column("facts", Integer),
     Column("recurring", Integer),
+    Column("news", Text),
     sqlite_autoincrement=True,
 )
 DOCUMENTS = Table(
@@ -149,6 +160,7 @@ COLUMNS_ADDED = (
     ("runs", "reports", "TEXT"),
     ("runs", "facts", "INTEGER"),
     ("runs", "recurring", "INTEGER"),
+    ("runs", "news", "TEXT"),
     ("failures", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ("run_facts", "seq", "INTEGER NOT NULL DEFAULT 0"),
 )
@@ -213,6 +225,7 @@ class Ending:
     outcome: tuple[str, str, int, int] | None = None
     cached: Mapping[str, Collection[str]] = field(default_factory=dict)
     saved: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    news: Sequence[FactChange] = ()
 
 
 def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Sequence[T]]:
@@ -223,8 +236,12 @@ def in_chunks(items: Sequence[T], size: int = NAMES_PER_QUERY) -> Iterator[Seque
 
 
 def now() -> str:
-    """The current UTC time, for run records only (never for reports)."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """The current UTC time of the run records; SOURCE_DATE_EPOCH (seconds since 1970, the
+    reproducible-builds convention) stands for it, so that a report of the same inputs can
+    be rebuilt byte for byte, dates of its run history included."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return moment.isoformat(timespec="seconds")
 
 
 def shown_url(url: str) -> str:
@@ -667,6 +684,7 @@ class Store:
                     reports=reports,
                     facts=facts,
                     recurring=recurring,
+                    news=canonical_json(ending.news),
                 )
             )
 
@@ -703,14 +721,34 @@ class Store:
         with self.reading() as db:
             rows = db.execute(
                 text(
-                    f"""SELECT number, new, changed, removed, failed, facts_added, facts_removed
+                    f"""SELECT number, new, changed, removed, failed, facts_added, facts_removed,
+                               started_at, news
                         FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) AS number, runs.* FROM runs
                               WHERE status IN {FINISHED}) AS finished
                         WHERE new + changed + removed + failed + facts_added + facts_removed > 0
                         ORDER BY number"""
                 )
             )
-            return [RunRecord(*row) for row in rows]
+            return [
+                RunRecord(
+                    run_id=row.number,
+                    new=row.new,
+                    changed=row.changed,
+                    removed=row.removed,
+                    failed=row.failed,
+                    facts_added=row.facts_added,
+                    facts_removed=row.facts_removed,
+                    started_at=row.started_at,
+                    news=tuple(map(fact_change, json.loads(row.news or "[]"))),
+                )
+                for row in rows
+            ]
+
+    def started_at(self, run_id: int) -> str:
+        """When a run started, as its record says."""
+        with self.reading() as db:
+            started = db.execute(select(RUNS.c.started_at).where(RUNS.c.id == run_id))
+            return str(started.scalar_one())
 
     def latest_deltas(self) -> list[FactDelta]:
         """The facts added and removed by the latest finished run that changed any."""
