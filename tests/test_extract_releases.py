@@ -78,6 +78,26 @@ def test_ustr_trade_facts_page() -> None:
             "2016 vs 2015",
         ),
         ("Imports in 2016 were $69.9 billion, 1.7% lower than 2015 levels.", -1.7, "2016 vs 2015"),
+        (
+            "In 2016, 3,100 cadets trained here, 4.2 percent fewer than the year before.",
+            -4.2,
+            "2016 vs 2015",
+        ),
+        (
+            "Ferry crossings rose 6 percent in 2015 compared with the prior year.",
+            6,
+            "2015 vs 2014",
+        ),
+        (
+            "Shipments of steel grew by 12 percent, from $8 billion in 2009 to $9 billion in 2013.",
+            12,
+            "2013 vs 2009",
+        ),
+        (
+            "Tourism spending grew by 30 percent, from $4 billion in 2012 to $5.2 billion last year.",
+            30,
+            "2020 vs 2012",
+        ),
     ],
 )
 def test_signed_changes(sentence: str, value: float, period: str) -> None:
@@ -183,6 +203,12 @@ def test_excerpt_cut_off_mid_word() -> None:
         ("Trade was $125 billion last year.", "2016"),
         ("Trade was $125 billion this year.", "2017"),
         ("As of 2016, subsidiaries supported nearly 52,000 U.S. jobs.", "2016"),
+        (
+            "Between May 2014 and the end of 2016, the firms announced $9 billion in plants.",
+            "2014-2016",
+        ),
+        ("By mid-June 2015, the clinics had screened more than 8,000 patients.", "2015"),
+        ("By the end of 2016, the port was handling 4,000 containers a day.", "2016"),
     ],
 )
 def test_periods(sentence: str, period: str) -> None:
@@ -228,6 +254,17 @@ def test_periods(sentence: str, period: str) -> None:
 )
 def test_named_times_and_days(text: str, date: str | None, period: str) -> None:
     assert facts_of(text, date)[0].period == period
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The clinics will screen more than 8,000 patients by 2019.",
+        "By the end of 2017, the port expects to handle 4,000 containers a day.",
+    ],
+)
+def test_a_target_date_does_not_date_a_count(sentence: str) -> None:
+    assert facts_of(sentence, "2017-03-01")[0].period is None
 
 
 def test_a_term_of_office_that_two_people_held_is_not_guessed_without_a_date() -> None:

@@ -475,6 +475,10 @@ PRESENT_CLAUSE = re.compile(
     r"|buys?|holds?|owns?|accounts?\s+for)\b"
 )
 # What may stand before a time that opens a sentence: "In 2019, ...", "Last year, ...".
+# Between a change and the times of the two figures it runs between: "grew 33 percent, from
+# $30 billion in 2012 to $40 billion in 2020".
+FROM_FIGURE = re.compile(r",?\s+from\s+\S+(?:\s+\S+){0,3}\s+", re.I)
+TO_FIGURE = re.compile(r"\s+to\s+\S+(?:\s+\S+){0,3}\s+", re.I)
 OPENING_TIME = re.compile(r"\s*(?:[A-Z][a-z]+\s*){0,2}")
 MONTH_WITHOUT_YEAR = re.compile(
     r"\b(?P<pre>in|last|this|during|early|late|mid)[\s-]+(?P<month>January|February|March"
@@ -509,16 +513,22 @@ PERIODS = re.compile(
     rf"|(?P<slash>\b(?P<s1>{YEAR})/(?P<s2>\d\d|{YEAR})\b)"
     rf"|(?P<fiscal>\b(?:FY|fiscal year)\s?(?P<fy>{YEAR}|\d\d)\b)"
     rf"|(?P<range>\b(?P<r1>{YEAR})\s*(?:-|–|—|to|through)\s*(?P<r2>{YEAR})\b)"
+    rf"|(?P<between>\bbetween\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<b1>{YEAR})\s+and\s+"
+    rf"(?:the\s+end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<b2>{YEAR})\b)"
     rf"|(?P<since>\bsince\s+(?:(?:{MONTH_NAMES})\.?\s+)?{YEAR}\b)"
     rf"|(?P<asof>\bas of\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<asofyear>{YEAR})\b)"
-    rf"|(?P<by>\bby\s+(?:(?:the\s+)?end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
+    rf"|(?P<by>\bby\s+(?:(?:the\s+)?(?:end|middle)\s+of\s+)?(?:(?:early|late|mid)[\s-])?"
+    rf"(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
     rf"|(?P<day>\bon\s+(?:{MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"(?:,?\s+(?P<dayyear>{YEAR})\b)?)"
     rf"|(?P<from>\b(?:from|than(?:\s+in)?|(?<=%\s)over|(?<=percent\s)over)\s+"
     rf"(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
     rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-])?"
     rf"(?:(?:{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?:calendar\s+year\s+)?(?P<year>{YEAR})\b{NOT_RANGE})"
-    rf"|(?P<relative>(?P<frombase>\bfrom\s+)?\b(?:this|last|next|the previous|the past)\s+year\b"
+    r"|(?P<relative>(?P<yearbefore>(?:\b(?:from|than)\s+|(?<=compared\swith\s)|(?<=compared\sto\s))"
+    r"(?:the\s+(?:previous|prior|preceding)\s+year|the\s+year\s+(?:before|earlier)"
+    r"|a\s+year\s+(?:earlier|before))\b)"
+    rf"|(?P<frombase>\bfrom\s+)?\b(?:this|last|next|the previous|the past)\s+year\b"
     rf"|\bthis\s+{SEASON}\b|\b(?:from\s+)?today\b)"
     rf"|(?P<span>\b(?:over|within|during|in)\s+(?:the\s+(?:next|coming)\s+)?"
     rf"(?:{NUMBER}|{WORD_NUMBER})\s+(?:years|months)\b)",
@@ -1053,6 +1063,7 @@ def find_periods(
                 "slash",
                 "fiscal",
                 "range",
+                "between",
                 "since",
                 "asof",
                 "by",
@@ -1073,6 +1084,8 @@ def find_periods(
             text = f"FY{fy if len(fy) == 4 else '20' + fy}"
         elif kind == "range":
             text = f"{m.group('r1')}-{m.group('r2')}"
+        elif kind == "between":
+            kind, text = "range", f"{m.group('b1')}-{m.group('b2')}"
         elif kind == "since":
             text = "since " + " ".join(m.group().split()[1:])
         elif kind == "asof":
@@ -1090,7 +1103,7 @@ def find_periods(
             text = m.group("year")
         else:
             text = " ".join(m.group().lower().split()).removeprefix("from ")
-            if m.group("frombase"):
+            if m.group("frombase") or m.group("yearbefore"):
                 kind = "from"
         periods.append(Period(m.start(), m.end(), kind, text))
     return sorted([*periods, *named], key=lambda p: p.start) if named else periods
@@ -1190,16 +1203,30 @@ def governing(mention: Mention, sentence: str, periods: Sequence[Period]) -> lis
     return [p for p in others if OPENING_TIME.fullmatch(sentence[: p.start])]
 
 
-def usable_periods(mention: Mention, periods: Sequence[Period]) -> list[Period]:
+def usable_periods(
+    mention: Mention, sentence: str, periods: Sequence[Period], year: int | None
+) -> list[Period]:
     """The time expressions that may date a figure: not a base ('from 2019'), not part of the
-    figure itself, and 'by 2030' only for money and percentages."""
+    figure itself, and 'by 2030', a target, only for money and percentages, unless it is
+    past ('By mid-March 2020, Korea was conducting ...'): then it says when the figure held."""
     return [
         p
         for p in periods
         if p.kind != "from"
         and not (p.start < mention.end and p.end > mention.start)
-        and (p.kind != "by" or mention.unit in ("usd", "percent"))
+        and (p.kind != "by" or mention.unit in ("usd", "percent") or past_by(p, sentence, year))
     ]
+
+
+def past_by(period: Period, sentence: str, year: int | None) -> bool:
+    """Whether a 'by' time is past when the release speaks: a year before its own, or its
+    own year told in the past tense."""
+    if year is None:
+        return False
+    by_year = int(period.text)
+    return by_year < year or (
+        by_year == year and not FUTURE.search(sentence) and PAST_TENSE.search(sentence) is not None
+    )
 
 
 def change_period(
@@ -1227,6 +1254,22 @@ def change_period(
     return main
 
 
+def figure_times(
+    mention: Mention, sentence: str, usable: Sequence[Period]
+) -> tuple[Period, Period] | None:
+    """The times of the two figures a change runs between, when the sentence names them
+    after it ('..., from $30 billion in 2012 to $40 billion last year')."""
+    after = [p for p in usable if p.start >= mention.end]
+    if len(after) < 2:
+        return None
+    first, last = after[:2]
+    if FROM_FIGURE.fullmatch(sentence, mention.end, first.start) and TO_FIGURE.fullmatch(
+        sentence, first.end, last.start
+    ):
+        return first, last
+    return None
+
+
 def period_for(
     mention: Mention,
     sentence: str,
@@ -1239,7 +1282,7 @@ def period_for(
     """The time a figure refers to: the nearest time expression of its sentence, else the
     period the paragraph has implied so far. A change counted since a year runs up to the
     LATEST year the release states figures for."""
-    usable = governing(mention, sentence, usable_periods(mention, periods))
+    usable = governing(mention, sentence, usable_periods(mention, sentence, periods, year))
     if mention.kind == "duration" and (
         AGO_AFTER_MENTION.match(sentence, mention.end)
         or ELAPSED_AFTER_MENTION.match(sentence, mention.end)
@@ -1279,6 +1322,12 @@ def period_for(
         main = resolve_relative(chosen.text, year) if chosen.kind == "relative" else chosen.text
         if chosen.kind == "span":
             main = " ".join(sentence[chosen.start : chosen.end].split())
+    ends = figure_times(mention, sentence, usable)
+    if is_change and ends:
+        first, last = (
+            resolve_relative(p.text, year) if p.kind == "relative" else p.text for p in ends
+        )
+        return f"{last} vs {first}"
     if is_change and main:
         return change_period(mention, sentence, periods, chosen, main, latest)
     if main is None and mention.kind == "anniversary" and year is not None:
