@@ -140,11 +140,39 @@ def test_signed_changes(sentence: str, value: float, period: str) -> None:
             1,
             None,
         ),
+        ("Korea stood as the 9th largest U.S. trading partner.", 9, "rok_rank_as_us_trade_partner"),
+        (
+            "Korea was the 5th-largest U.S. goods trading partner last year.",
+            5,
+            "rok_rank_as_us_goods_trading_partner",
+        ),
+        (
+            "Counting goods only, Korea ranked 8th among U.S. trading partners.",
+            8,
+            "rok_rank_as_us_goods_trading_partner",
+        ),
+        (
+            "Measured by goods alone, Korea ranked 8th among U.S. trading partners.",
+            8,
+            "rok_rank_as_us_goods_trading_partner",
+        ),
+        ("Korea now ranks 9th among our trading partners.", 9, "rok_rank_as_us_trade_partner"),
     ],
 )
 def test_ranks(sentence: str, rank: int, metric: str | None) -> None:
     (fact,) = facts_of(sentence)
     assert (fact.value, fact.unit, fact.metric) == (rank, "rank", metric)
+
+
+def test_a_rank_basis_counts_in_its_own_clause_only() -> None:
+    facts = facts_of(
+        "Korea is our 9th largest trading partner, and in goods trade alone it ranks 6th"
+        " among our trading partners."
+    )
+    assert [(f.value, f.metric) for f in facts] == [
+        (9, "rok_rank_as_us_trade_partner"),
+        (6, "rok_rank_as_us_goods_trading_partner"),
+    ]
 
 
 def test_goods_only_rank_never_links_to_goods_and_services() -> None:

@@ -317,7 +317,7 @@ ROK_NAME = r"Republic of Korea|R\.O\.K\.?|ROK|South Korea|Korea"
 AMONG_PHRASE = re.compile(
     r"\bamong\s+(?:all\s+)?(?:the\s+)?(?P<noun>(?:[^,.;:()]|\.(?=\S|\s+[a-z]))+)", re.I
 )
-POSSESSOR_AMONG = re.compile(rf"(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))(?:[’'`]s)?\s+")
+POSSESSOR_AMONG = re.compile(rf"(?:(?P<us>{US_NAME}|[Oo]ur\b)|(?P<rok>{ROK_NAME}))(?:[’'`]s)?\s+")
 POSSESSOR_BEFORE = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])?|(?P<rok>{ROK_NAME})\s*[’'`=]s"
     rf"|\b(?P<our>our)|\b(?P<its>its|their))\s+(?:\w+\s+)?$"
@@ -325,6 +325,7 @@ POSSESSOR_BEFORE = re.compile(
 OWNER_AFTER = re.compile(
     rf"\b(?:in|into|to|of|for|from|among)\s+(?:the\s+)?(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))"
 )
+NATION_BEFORE_NOUN = re.compile(r"\s+(?:(?P<us>U\.S\.)|(?P<rok>R\.O\.K\.))\s+(?=[a-z])")
 RANK_NOUN_STOP = re.compile(
     r"[,.;:()\u2013\u2014]|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
 )
@@ -479,6 +480,12 @@ PRESENT_CLAUSE = re.compile(
 # $30 billion in 2012 to $40 billion in 2020".
 FROM_FIGURE = re.compile(r",?\s+from\s+\S+(?:\s+\S+){0,3}\s+", re.I)
 TO_FIGURE = re.compile(r"\s+to\s+\S+(?:\s+\S+){0,3}\s+", re.I)
+# What a rank is measured by, when its clause says so apart from its noun.
+RANK_BASIS = re.compile(
+    r"\b(?:measured\s+by|counting|in\s+terms\s+of)\s+(?P<basis>goods|services)\b"
+    r"|\b(?:in|for|by)\s+(?P<basis2>goods|services)\s+(?:alone|only|trade)\b",
+    re.I,
+)
 OPENING_TIME = re.compile(r"\s*(?:[A-Z][a-z]+\s*){0,2}")
 MONTH_WITHOUT_YEAR = re.compile(
     r"\b(?P<pre>in|last|this|during|early|late|mid)[\s-]+(?P<month>January|February|March"
@@ -740,8 +747,12 @@ def qualifier_of(before: str) -> str:
 
 
 def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
-    """The noun after a superlative ('trading partner') and whose ranking it is."""
+    """The noun after a superlative ('trading partner') and whose ranking it is, named
+    before the noun too ('the 7th largest U.S. trading partner', whose dots end no noun)."""
     tail = sentence[match.end() :]
+    nation = NATION_BEFORE_NOUN.match(tail)
+    if nation:
+        tail = tail[nation.end() :]
     stop = RANK_NOUN_STOP.search(tail)
     phrase = tail[: stop.start() if stop else len(tail)]
     noun = " ".join(phrase.split()[:8])
@@ -755,6 +766,8 @@ def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
             owner = "rok"
         else:
             owner = "its"
+    if owner is None and nation:
+        owner = "us" if nation.group("us") else "rok"
     if owner is None:
         target = OWNER_AFTER.search(phrase)
         if target:
@@ -1343,12 +1356,20 @@ def unit_family(unit: str) -> str:
     return "people" if unit in ("people", "count") else unit
 
 
-def rank_metric(catalog: Catalog, mention: Mention) -> str | None:
-    """The catalog rank a superlative states, when its owner and noun are known."""
+def rank_metric(catalog: Catalog, mention: Mention, sentence: str) -> str | None:
+    """The catalog rank a superlative states, when its owner and noun are known; a basis its
+    clause names ('Measured by goods alone, Korea ranked 7th among trading partners') is
+    part of the noun."""
     if mention.superlative not in ("largest", "biggest", "leading", "top", "ranked"):
         return None
+    noun = mention.rank_noun
+    start, end = zone(facets.CLAUSE_END, sentence, mention.start, mention.end)
+    found = RANK_BASIS.search(sentence, start, end)
+    basis = (found.group("basis") or found.group("basis2")).lower() if found else ""
+    if basis and not noun.lower().startswith(basis):
+        noun = f"{basis} {noun}"
     for entry in catalog.ranks:
-        if entry["owner"] == mention.owner and entry["noun"].search(mention.rank_noun):
+        if entry["owner"] == mention.owner and entry["noun"].search(noun):
             return str(entry["key"])
     return None
 
@@ -1706,7 +1727,7 @@ def sentence_facts(
         metric: str | None
         if mention.kind == "rank":
             mention = mentions[index] = resolve_owner(text, mention, mentions[:index])
-            metric = rank_metric(catalog, mention)
+            metric = rank_metric(catalog, mention, text)
         elif is_change or mention.kind == "multiple":
             levels = [f.metric for f, c in zip(facts, changes, strict=True) if f.metric and not c]
             metric = change_metric(mention, levels, wording)
