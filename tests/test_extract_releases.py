@@ -84,6 +84,11 @@ def test_ustr_trade_facts_page() -> None:
             "2016 vs 2015",
         ),
         (
+            "The services surplus was $9 billion in 2019, a 12.5% increase over 2018.",
+            12.5,
+            "2019 vs 2018",
+        ),
+        (
             "Ferry crossings rose 6 percent in 2015 compared with the prior year.",
             6,
             "2015 vs 2014",
@@ -377,11 +382,18 @@ def test_scope(sentence: str, scope: str) -> None:
         ("The ROK pledged 500 billion won to the program.", 500_000_000_000, "krw"),
         ("The ROK pledged KRW 1.2 trillion.", 1_200_000_000_000, "krw"),
         ("Exports grew threefold since then.", 3, "ratio"),
+        ("Services exports to Korea were $34.3 billion in 2022.", 34_300_000_000, "usd"),
+        ("The pledge rose to KRW 4.1 trillion.", 4_100_000_000_000, "krw"),
     ],
 )
 def test_more_quantity_forms(sentence: str, value: float, unit: str) -> None:
     (fact,) = facts_of(sentence)
     assert (fact.value, fact.unit) == (value, unit)
+
+
+def test_both_ends_of_a_scaled_range_are_exact_decimals() -> None:
+    facts = facts_of("Grants of $2.3–4.1 million were made.")
+    assert [f.value for f in facts] == [2_300_000, 4_100_000]
 
 
 def test_a_year_before_won_is_not_money() -> None:

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -68,16 +69,16 @@ WORD_NUMBER = (
 )
 SCALE_WORD = r"trillion|billion|million|thousand"
 SCALES = {
-    "trillion": 1e12,
-    "billion": 1e9,
-    "million": 1e6,
-    "thousand": 1e3,
-    "tn": 1e12,
-    "bn": 1e9,
-    "b": 1e9,
-    "mn": 1e6,
-    "m": 1e6,
-    "k": 1e3,
+    "trillion": 10**12,
+    "billion": 10**9,
+    "million": 10**6,
+    "thousand": 10**3,
+    "tn": 10**12,
+    "bn": 10**9,
+    "b": 10**9,
+    "mn": 10**6,
+    "m": 10**6,
+    "k": 10**3,
 }
 ORDINAL_WORDS = [
     "first",
@@ -514,6 +515,11 @@ MONTH_FULL_NAMES = (
 )
 MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTH_FULL_NAMES, 1)}
 CARRIED_PERIODS = frozenset({"plain", "academic", "slash", "fiscal", "asof", "named", "relative"})
+# "a 42.7% increase over 2021": the year a change is measured against.
+CHANGE_OVER = "|".join(
+    rf"(?<={noun}\s)over"
+    for noun in ("increase", "decrease", "decline", "rise", "growth", "gain", "drop", "jump")
+)
 NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
 PERIODS = re.compile(
     rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year)"
@@ -528,7 +534,7 @@ PERIODS = re.compile(
     rf"(?:(?:{MONTH_NAMES})\.?\s+)?(?P<byyear>{YEAR})\b)"
     rf"|(?P<day>\bon\s+(?:{MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"(?:,?\s+(?P<dayyear>{YEAR})\b)?)"
-    rf"|(?P<from>\b(?:from|than(?:\s+in)?|(?<=%\s)over|(?<=percent\s)over)\s+"
+    rf"|(?P<from>\b(?:from|than(?:\s+in)?|(?<=%\s)over|(?<=percent\s)over|{CHANGE_OVER})\s+"
     rf"(?:(?:{MONTH_NAMES})\.?\s+)?(?P<fromyear>{YEAR})\b{NOT_RANGE})"
     rf"|(?P<plain>\b(?:in|during|for|of|throughout|over|at)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-])?"
     rf"(?:(?:{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?:calendar\s+year\s+)?(?P<year>{YEAR})\b{NOT_RANGE})"
@@ -711,6 +717,14 @@ def number_value(token: str) -> float:
     return float(sum(WORD_VALUES[p] for p in parts))
 
 
+def with_scale(value: float, scale: str | None) -> float:
+    """A number times its scale word, in decimal: '$34.3 billion' is 34300000000, not the
+    34299999999.999996 of 34.3 * 1e9."""
+    if not scale:
+        return value
+    return float(Decimal(repr(value)) * SCALES[scale.lower()])
+
+
 def ordinal_value(token: str) -> int:
     """The value of '6th' or 'sixth'."""
     token = token.lower()
@@ -723,7 +737,7 @@ def scaled(match: re.Match[str]) -> float:
     """A number with its scale word or suffix applied."""
     value = number_value(match.group("num"))
     scale = match.groupdict().get("scale") or match.groupdict().get("abbr")
-    return value * SCALES[scale.lower()] if scale else value
+    return with_scale(value, scale)
 
 
 def is_year_like(match: re.Match[str]) -> bool:
@@ -880,9 +894,8 @@ def range_mentions(sentence: str, match: re.Match[str], unit: str, kind: str) ->
     the first: at least the low end, up to the high one; 'from 30 to 4 days' is two figures,
     each as stated."""
     scale = match.groupdict().get("scale")
-    factor = SCALES[scale.lower()] if scale else 1
-    first = number_value(match.group("num")) * factor
-    second = number_value(match.group("num2")) * factor
+    first = with_scale(number_value(match.group("num")), scale)
+    second = with_scale(number_value(match.group("num2")), scale)
     before = sentence[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
     moved = RANGE_FROM_BEFORE.search(before) is not None
     if not moved and first >= second:
@@ -900,7 +913,7 @@ def won_mention(match: re.Match[str]) -> Mention | None:
     scale = match.group("scale") or match.group("scale2")
     if token.isdigit() and len(token) == 4 and not scale and match.group("num2"):
         return None
-    value = number_value(token) * (SCALES[scale.lower()] if scale else 1)
+    value = with_scale(number_value(token), scale)
     return Mention(match.start(), match.end(), value, "krw", "money")
 
 
