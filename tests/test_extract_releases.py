@@ -162,6 +162,17 @@ def test_signed_changes(sentence: str, value: float, period: str) -> None:
             "rok_rank_as_us_goods_trading_partner",
         ),
         ("Korea now ranks 9th among our trading partners.", 9, "rok_rank_as_us_trade_partner"),
+        ("Korea is the 4th largest market for U.S. exports.", 4, "rok_rank_as_us_export_market"),
+        (
+            "Korea is the fifth largest foreign investor in the U.S.",
+            5,
+            "rok_rank_as_investor_in_us",
+        ),
+        (
+            "Korea was the third-largest source of greenfield investment into the U.S. in 2015.",
+            3,
+            "rok_rank_as_source_of_greenfield_investment_in_us",
+        ),
     ],
 )
 def test_ranks(sentence: str, rank: int, metric: str | None) -> None:

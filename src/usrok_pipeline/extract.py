@@ -327,8 +327,10 @@ OWNER_AFTER = re.compile(
     rf"\b(?:in|into|to|of|for|from|among)\s+(?:the\s+)?(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))"
 )
 NATION_BEFORE_NOUN = re.compile(r"\s+(?:(?P<us>U\.S\.)|(?P<rok>R\.O\.K\.))\s+(?=[a-z])")
+# A rank's noun ends at a clause's punctuation, not at the dots of 'U.S. exports'.
 RANK_NOUN_STOP = re.compile(
-    r"[,.;:()\u2013\u2014]|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
+    r"[,;:()\u2013\u2014]|\.(?!\S|\s+[a-z])"
+    r"|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
 )
 # "... goods trade and nearly $35 billion": a clause joined by "and" just before a number,
 # but for the "and" of "goods and services".
@@ -783,7 +785,8 @@ def rank_details(sentence: str, match: re.Match[str]) -> tuple[str, str | None]:
     if owner is None and nation:
         owner = "us" if nation.group("us") else "rok"
     if owner is None:
-        target = OWNER_AFTER.search(phrase)
+        # With the stop: the sentence's last dot ends 'in the U.S.' too.
+        target = OWNER_AFTER.search(tail[: stop.end() if stop else len(tail)])
         if target:
             owner = "us" if target.group("us") else "rok"
     return noun.lower(), owner
