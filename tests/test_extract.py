@@ -68,6 +68,10 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
             [(2000000, "people", "more_than", None)],
         ),
         (
+            "Shipments of machinery topped $4.1 billion in 2018.",
+            [(4100000000, "usd", "more_than", "2018")],
+        ),
+        (
             "Over 1.7 million Korean students have enrolled since 1955.",
             [(1700000, "people", "over", "since 1955")],
         ),

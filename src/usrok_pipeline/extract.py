@@ -199,7 +199,7 @@ QUALIFIER_BEFORE = (
         re.compile(
             r"\b(?<!no )(?<!not )(?:more than|greater than|in excess of|exceeding|at least"
             r"|no (?:fewer|less) than|not (?:fewer|less) than|a minimum|upwards|in excess"
-            r"|(?:has|have|had) (?:passed|topped)|exceeded|surpassed|exceeds|surpasses)\s*$",
+            r"|(?:has|have|had) passed|topped|tops|exceeded|surpassed|exceeds|surpasses)\s*$",
             re.I,
         ),
     ),
