@@ -84,6 +84,11 @@ def test_ustr_trade_facts_page() -> None:
             "2016 vs 2015",
         ),
         (
+            "In 2014-15, 61,000 students came here, down 4% from the year before.",
+            -4,
+            "2014-2015 vs 2013-2014",
+        ),
+        (
             "The services surplus was $9 billion in 2019, a 12.5% increase over 2018.",
             12.5,
             "2019 vs 2018",
@@ -251,6 +256,9 @@ def test_excerpt_cut_off_mid_word() -> None:
             "Between May 2014 and the end of 2016, the firms announced $9 billion in plants.",
             "2014-2016",
         ),
+        ("In academic year 2014/15, 61,000 students came here.", "2014/2015 academic year"),
+        ("The 1999-00 cohort numbered 3,900 students.", "1999-2000"),
+        ("In 2014-15, 61,000 students came here.", "2014-2015"),
         ("By mid-June 2015, the clinics had screened more than 8,000 patients.", "2015"),
         ("By the end of 2016, the port was handling 4,000 containers a day.", "2016"),
     ],

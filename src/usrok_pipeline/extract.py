@@ -524,10 +524,11 @@ CHANGE_OVER = "|".join(
 )
 NOT_RANGE = r"(?!\s*(?:[-–—/]\s*\d|(?:to|through)\s+\d))"
 PERIODS = re.compile(
-    rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year)"
+    rf"(?P<academic>\b(?P<a1>{YEAR})\s*[/–-]\s*(?P<a2>\d\d|{YEAR})\s+(?:academic|school)\s+year"
+    rf"|\b(?:academic|school)\s+year\s+(?P<a3>{YEAR})\s*[/–-]\s*(?P<a4>\d\d|{YEAR})\b)"
     rf"|(?P<slash>\b(?P<s1>{YEAR})/(?P<s2>\d\d|{YEAR})\b)"
     rf"|(?P<fiscal>\b(?:FY|fiscal year)\s?(?P<fy>{YEAR}|\d\d)\b)"
-    rf"|(?P<range>\b(?P<r1>{YEAR})\s*(?:-|–|—|to|through)\s*(?P<r2>{YEAR})\b)"
+    rf"|(?P<range>\b(?P<r1>{YEAR})(?:\s*(?:-|–|—|to|through)\s*(?P<r2>{YEAR})|[-–](?P<r2s>\d\d))\b)"
     rf"|(?P<between>\bbetween\s+(?:(?:{MONTH_NAMES})\.?\s+)?(?P<b1>{YEAR})\s+and\s+"
     rf"(?:the\s+end\s+of\s+)?(?:(?:{MONTH_NAMES})\.?\s+)?(?P<b2>{YEAR})\b)"
     rf"|(?P<since>\bsince\s+(?:(?:{MONTH_NAMES})\.?\s+)?{YEAR}\b)"
@@ -1040,8 +1041,11 @@ def ordinal_mentions(sentence: str, words: set[str]) -> Iterator[Mention | None]
 
 
 def full_year(first: str, second: str) -> str:
-    """'2009', '10' -> '2010'."""
-    return second if len(second) == 4 else first[:2] + second
+    """'2009', '10' -> '2010'; '1999', '00' -> '2000'."""
+    if len(second) == 4:
+        return second
+    year = int(first[:2] + second)
+    return str(year + 100 if year < int(first) else year)
 
 
 def period_matches(sentence: str) -> list[re.Match[str]]:
@@ -1105,14 +1109,15 @@ def find_periods(
             if m.group(k)
         )
         if kind == "academic":
-            text = f"{m.group('a1')}/{full_year(m.group('a1'), m.group('a2'))} academic year"
+            first, second = m.group("a1", "a2") if m.group("a1") else m.group("a3", "a4")
+            text = f"{first}/{full_year(first, second)} academic year"
         elif kind == "slash":
             text = f"{m.group('s1')}/{full_year(m.group('s1'), m.group('s2'))}"
         elif kind == "fiscal":
             fy = m.group("fy")
             text = f"FY{fy if len(fy) == 4 else '20' + fy}"
         elif kind == "range":
-            text = f"{m.group('r1')}-{m.group('r2')}"
+            text = f"{m.group('r1')}-{full_year(m.group('r1'), m.group('r2') or m.group('r2s'))}"
         elif kind == "between":
             kind, text = "range", f"{m.group('b1')}-{m.group('b2')}"
         elif kind == "since":
