@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from usrok_pipeline import pipeline
 from usrok_pipeline.link import changed_facts, movement, news, rewordings, timelines
 from usrok_pipeline.pipeline import nothing_to_do
 from usrok_pipeline.records import (
@@ -15,6 +16,7 @@ from usrok_pipeline.records import (
     NormalizedDocument,
     ProcessedDocument,
     Rejected,
+    SourceFile,
 )
 
 
@@ -91,6 +93,16 @@ def test_single_release_facts_are_tracked_only_for_catalog_metrics() -> None:
     listed = fact("a", 2, None)
     (line,) = timelines([release("a", None, unlisted, listed)], {})
     assert line.key == "trade"
+
+
+def test_figures_with_no_words_around_them_are_no_series_across_releases() -> None:
+    sentences = ("Grants rose 10 percent to $2 billion in 2020.", "Loans fell 5% to $7 billion.")
+    processed, _ = pipeline.process(
+        [SourceFile(f"{n}.txt", str(n), text.encode()) for n, text in enumerate(sentences)]
+    )
+    keys = [f.key for p in processed for f in p.facts if f.unit == "usd"]
+    assert keys == ["usd:unlabelled", "usd:unlabelled"]
+    assert timelines(processed, {}) == []
 
 
 def test_restated_old_figure_is_stale() -> None:

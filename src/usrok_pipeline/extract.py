@@ -1413,7 +1413,7 @@ def derived_key(mention: Mention, before: str, after: str, is_change: bool) -> s
     elif len(words) < 2:
         words = content_words(before)[-4:] + words
     family = "change" if is_change else mention.unit
-    return f"{family}:{'_'.join(words) or 'unlabelled'}"
+    return f"{family}:{'_'.join(words) or facets.UNLABELLED}"
 
 
 def nation_owned(before: str) -> bool:

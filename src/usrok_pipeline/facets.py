@@ -25,6 +25,9 @@ STATISTIC_LABELS = {
     "share": "share (%)",
 }
 ANY = "all"
+# The words of a key derived from a figure with no word around it: it names no series, so
+# figures of several releases that have it are not one.
+UNLABELLED = "unlabelled"
 # Where a figure's clause ends: what follows tells of another figure.
 CLAUSE_END = re.compile(r",\s+(?:and|but|while|whereas|on top of|in addition to)\b|;")
 # A count's clause ends at its examples too: '10,000 participants, including 3,600 Fulbrighters'.

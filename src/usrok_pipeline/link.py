@@ -73,7 +73,8 @@ def classify(fact: Fact, previous: Fact | None, same_period: Iterable[float]) ->
 
 
 def tracked_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]]:
-    """Facts grouped by key, for catalog metrics and for keys stated in more than one release."""
+    """Facts grouped by key, for catalog metrics and for keys stated in more than one release
+    (but a key that names nothing)."""
     by_key: dict[str, list[Fact]] = defaultdict(list)
     for processed in documents:
         for fact in processed.facts:
@@ -82,6 +83,7 @@ def tracked_keys(documents: Sequence[ProcessedDocument]) -> dict[str, list[Fact]
         key: facts
         for key, facts in sorted(by_key.items())
         if is_tracked(facts[0].metric is not None, len({fact.document for fact in facts}))
+        and not key.endswith(f":{facets.UNLABELLED}")
     }
 
 
