@@ -426,6 +426,11 @@ def test_a_year_before_won_is_not_money() -> None:
             "U.S. total exports of agricultural products to Korea totaled $7.7 billion in 2019.",
             "exports.agriculture.us_to_rok.level.annual",
         ),
+        ("Korean investment in the U.S. battery industry reached $12 billion.", None),
+        (
+            "Private sector investment by Korean firms in the United States reached $12 billion.",
+            "investment.all.rok_to_us.level.all",
+        ),
         ("Over 3,000 U.S. students study in Korea.", "students.all.us_to_rok.level.all"),
         ("The ROK sent 300,000 troops to the region.", None),
         (
