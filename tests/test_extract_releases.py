@@ -428,6 +428,11 @@ def test_a_year_before_won_is_not_money() -> None:
         ),
         ("Korean investment in the U.S. battery industry reached $12 billion.", None),
         (
+            "U.S. exports to Korea support an estimated 150,000 American jobs.",
+            "jobs.exports.us_to_rok.level.all",
+        ),
+        ("Exports to Korea support 150,000 jobs.", "jobs.exports.us_to_rok.level.all"),
+        (
             "Private sector investment by Korean firms in the United States reached $12 billion.",
             "investment.all.rok_to_us.level.all",
         ),

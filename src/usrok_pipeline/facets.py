@@ -250,8 +250,11 @@ def read_facets(
     default = vocab.defaults.get(f"{measure.name}.{what.name}" if what else "") or (
         vocab.defaults.get(measure.name)
     )
+    # Jobs that exports support are the exporter's: they go the exports' way, wherever the
+    # jobs are said to be ('U.S. exports to Korea support 360,000 American jobs').
+    flow = "exports" if measure.name == "jobs" and what and what.name == "exports" else measure.name
     way = next(
-        (w for c in wider if (w := direction(measure.name, c, vocab, near[0])) != ANY),
+        (w for c in wider if (w := direction(flow, c, vocab, near[0])) != ANY),
         ANY,
     )
     return Facets(
