@@ -57,6 +57,19 @@ def clean(body: str, learned: frozenset[str] = frozenset()) -> tuple[str, list[s
             ["footer", "footer"],
         ),
         (
+            "The White House\n\nHome > Briefing Room > Statements\n\nHarbor Pact Signed\n\n"
+            "Text about the White House.\n\nThe White House\n",
+            "Harbor Pact Signed\n\nText about the White House.\n",
+            ["navigation", "masthead", "footer"],
+        ),
+        (
+            "Port Notes\n\nU.S. Department of State was named in the text.\n\nA.\n\nB.\n\nC.\n\n"
+            "D.\n\nU.S. Department of State\n\nE.\n\nF.\n\nG.\n\nH.\n\nI.\n",
+            "Port Notes\n\nU.S. Department of State was named in the text.\n\nA.\n\nB.\n\nC.\n\n"
+            "D.\n\nU.S. Department of State\n\nE.\n\nF.\n\nG.\n\nH.\n\nI.\n",
+            [],
+        ),
+        (
             "***The Alliance: A New Chapter***\n\n**<u>Technology</u>** and 10<sup>th</sup>\n",
             "The Alliance: A New Chapter\n\nTechnology and 10th\n",
             [],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from usrok_pipeline import pipeline
 from usrok_pipeline.extract import anchored_year
 from usrok_pipeline.parse import (
     describe,
@@ -12,6 +13,7 @@ from usrok_pipeline.parse import (
     split_front_matter,
     year_in_name,
 )
+from usrok_pipeline.records import SourceFile
 
 
 def test_front_matter_gives_title_date_and_source() -> None:
@@ -203,3 +205,12 @@ def test_a_date_in_the_text_wins_over_the_file_name_and_counted_years() -> None:
     assert describe("statement-2019.txt", {}, text).date == "2021-03-03"
     undated = "The FTA took effect two years ago."
     assert describe("statement-2019.txt", {}, undated, count_year=anchored_year).date == "2019"
+
+
+def test_the_site_name_atop_a_page_is_not_its_title() -> None:
+    page = (
+        "Skip to main content\n\nU.S. Department of State\n\nHome > Countries > Korea\n\n"
+        "Harbor Relations With Korea\n\nJuly 26, 2022\n\nTrade in goods reached $9 billion in 2021.\n"
+    )
+    (processed,), _ = pipeline.process([SourceFile("a.txt", "h", page.encode())])
+    assert processed.document.metadata.title == "Harbor Relations With Korea"

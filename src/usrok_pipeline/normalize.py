@@ -40,6 +40,7 @@ class Rules:
     inline_rules: tuple[tuple[str, re.Pattern[str]], ...]
     footer_patterns: tuple[re.Pattern[str], ...]
     footer_within_last_lines: int
+    masthead_patterns: tuple[re.Pattern[str], ...]
     learned_min_documents: int
     learned_max_chars: int
     any_line_rule: re.Pattern[str] = re.compile(r"(?!)")
@@ -68,12 +69,14 @@ def rules_from_mapping(raw: dict[str, Any]) -> Rules:
         for pattern in patterns
     )
     footer = raw.get("footer", {})
+    masthead = raw.get("masthead", {})
     learned = raw.get("learned", {})
     return Rules(
         line_rules=line_rules,
         inline_rules=inline_rules,
         footer_patterns=tuple(re.compile(p, re.IGNORECASE) for p in footer.get("patterns", [])),
         footer_within_last_lines=int(footer.get("within_last_lines", 0)),
+        masthead_patterns=tuple(re.compile(p, re.IGNORECASE) for p in masthead.get("patterns", [])),
         learned_min_documents=int(learned.get("min_documents", 3)),
         learned_max_chars=int(learned.get("max_chars", 200)),
         any_line_rule=any_of(line_rules),
@@ -99,8 +102,17 @@ def clean_inline(line: str) -> str:
         line = cleaned
 
 
+def masthead_end(lines: Sequence[str], patterns: Sequence[re.Pattern[str]]) -> int:
+    """Where the site's name atop a page ends: at its first line that is not one."""
+    for i, line in enumerate(lines):
+        if line.strip() and not any(rx.search(line.strip()) for rx in patterns):
+            return i
+    return len(lines)
+
+
 def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[str], list[Removal]]:
-    """Remove banner, notice, player and navigation lines and the trailing footer."""
+    """Remove banner, notice, player and navigation lines, the site's name atop the page
+    and the trailing footer."""
     kept: list[str] = []
     removed: list[Removal] = []
     for line in lines:
@@ -116,6 +128,9 @@ def strip_boilerplate_lines(lines: Sequence[str], rules: Rules) -> tuple[list[st
                 removed.extend(Removal(name, m.group().strip()) for m in rx.finditer(line))
                 line = rx.sub("", line)
         kept.append(line)
+    top = masthead_end(kept, rules.masthead_patterns)
+    removed.extend(Removal("masthead", x.strip()) for x in kept[:top] if x.strip())
+    kept = kept[top:]
     filled = [i for i, line in enumerate(kept) if line.strip()]
     for i in filled[-rules.footer_within_last_lines :] if rules.footer_within_last_lines else []:
         if any(rx.search(kept[i].strip()) for rx in rules.footer_patterns):
