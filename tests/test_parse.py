@@ -51,6 +51,8 @@ def test_bad_front_matter_is_ignored_never_executed(front: str) -> None:
             "latest date in text",
         ),
         ("No date here, only 2019 and May 2020.", None, "unknown"),
+        ("Port Pact\nAPRIL 3, 2017 • PRESS RELEASES\n\nText.", "2017-04-03", "dateline"),
+        ("Busan | 9 October, 2016\n\nText.", "2016-10-09", "latest date in text"),
     ],
 )
 def test_infer_date(text: str, date: str | None, source: str) -> None:

@@ -16,14 +16,17 @@ YearCounter = Callable[[str], tuple[int, str] | None]
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 MONTH_ABBREVIATIONS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+# A date's month as written in a sentence or in a page's capitals ("MAY 21, 2022").
+DATE_MONTHS = f"{MONTHS}|{MONTHS.upper()}"
 FULL_DATE = re.compile(
-    rf"\b(?P<month>{MONTHS}|(?:{MONTH_ABBREVIATIONS})\.?)\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)\b"
-    rf"|\b(?P<day2>\d{{1,2}})\s+(?P<month2>{MONTHS})\s+(?P<year2>(?:19|20)\d\d)\b"
+    rf"\b(?P<month>{DATE_MONTHS}|(?:{MONTH_ABBREVIATIONS})\.?)\s+(?P<day>\d{{1,2}}),?\s+"
+    rf"(?P<year>(?:19|20)\d\d)\b"
+    rf"|\b(?P<day2>\d{{1,2}})\s+(?P<month2>{DATE_MONTHS}),?\s+(?P<year2>(?:19|20)\d\d)\b"
     r"|\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b"
 )
 DATELINE = re.compile(
     rf"^(?:[A-Z][A-Za-z.]+(?:[ ,]+[A-Z][A-Za-z.]+)*[,\s]+)?(?:\(?[A-Za-z. ]+\)?\s*[-–—]\s*)?"
-    rf"(?:{MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d\s*(?:[-–—:].*)?$"
+    rf"(?:{DATE_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d\s*(?:[-–—:•|].*)?$"
 )
 # "May 2019": a month of a year; "June 29-30" (no year after it): a day of an unnamed year.
 MONTH_OF_YEAR = re.compile(rf"\b(?P<month>{MONTHS})\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b")
