@@ -428,6 +428,14 @@ def test_a_year_before_won_is_not_money() -> None:
         ),
         ("Korean investment in the U.S. battery industry reached $12 billion.", None),
         (
+            "Korean exports to the U.S. hit a record $98 billion in 2021.",
+            "exports.all.rok_to_us.level.annual",
+        ),
+        (
+            "American exports to Korea reached $51 billion in 2021.",
+            "exports.all.us_to_rok.level.annual",
+        ),
+        (
             "U.S. exports to Korea support an estimated 150,000 American jobs.",
             "jobs.exports.us_to_rok.level.all",
         ),
