@@ -72,6 +72,10 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
             [(4100000000, "usd", "more_than", "2018")],
         ),
         (
+            "The port fund grew to more than USD 2.5 billion, then USD4 million more.",
+            [(2500000000, "usd", "more_than", None), (4000000, "usd", "exact", None)],
+        ),
+        (
             "Over 1.7 million Korean students have enrolled since 1955.",
             [(1700000, "people", "over", "since 1955")],
         ),

@@ -106,8 +106,10 @@ ORDINAL = rf"\d{{1,3}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS)}"
 SIZE_SUPERLATIVE = r"largest|biggest|leading|top"
 SUPERLATIVE = rf"fastest[\s-]growing|{SIZE_SUPERLATIVE}"
 
+# "$61.1 billion", "US$ 3 million", "USD 2.5 billion".
+DOLLAR_SIGN = r"(?:(?:\bUS\s?)?\$|\bUSD(?![A-Za-z]))\s?"
 MONEY = re.compile(
-    rf"(?:\bUS\s?)?\$\s?(?P<num>{NUMBER})"
+    rf"{DOLLAR_SIGN}(?P<num>{NUMBER})"
     rf"(?:\s*(?P<scale>{SCALE_WORD})\b|(?P<abbr>tn|bn|mn|[bmk])\b)?",
     re.IGNORECASE,
 )
@@ -162,7 +164,7 @@ DOZEN = re.compile(
 # "$2-3 billion", "5 to 10 years", "5-7 percent" (any dash): both ends, the unit carried to
 # the first.
 MONEY_RANGE = re.compile(
-    rf"(?:\bUS\s?)?\$\s?(?P<num>{NUMBER})\s*(?:[-–—]|to)\s*\$?\s?(?P<num2>{NUMBER})"
+    rf"{DOLLAR_SIGN}(?P<num>{NUMBER})\s*(?:[-–—]|to)\s*(?:\$|USD(?![A-Za-z]))?\s?(?P<num2>{NUMBER})"
     rf"(?:\s*(?P<scale>{SCALE_WORD})\b)?",
     re.IGNORECASE,
 )
@@ -981,14 +983,15 @@ def find_mentions(sentence: str) -> list[Mention]:
 def amount_mentions(sentence: str, words: set[str], has_digit: bool) -> Iterator[Mention | None]:
     """Ranges, sums of money, percentages and fractions, in the order they take precedence;
     each pattern runs only when a word or sign it needs is in the sentence."""
+    dollars = "$" in sentence or "USD" in sentence
     if has_digit:
-        for m in MONEY_RANGE.finditer(sentence) if "$" in sentence else ():
+        for m in MONEY_RANGE.finditer(sentence) if dollars else ():
             yield from range_mentions(sentence, m, "usd", "money")
         for m in SPAN_RANGE.finditer(sentence) if "%" in sentence or words & SPAN_WORDS else ():
             unit = "percent" if m.group("percent") else f"{m.group('unit').lower().rstrip('s')}s"
             kind = "percent" if m.group("percent") else "duration"
             yield from range_mentions(sentence, m, unit, kind)
-    if "$" in sentence:
+    if dollars:
         for m in MONEY.finditer(sentence):
             yield Mention(m.start(), m.end(), scaled(m), "usd", "money")
     if "dollars" in words:
