@@ -436,6 +436,11 @@ def test_a_year_before_won_is_not_money() -> None:
             "exports.all.us_to_rok.level.annual",
         ),
         (
+            "The U.S. trade deficit with Korea narrowed to $21 billion in 2017.",
+            "deficit.all.all.level.annual",
+        ),
+        ("Korea ran a surplus of $20 billion.", None),
+        (
             "U.S. exports to Korea support an estimated 150,000 American jobs.",
             "jobs.exports.us_to_rok.level.all",
         ),

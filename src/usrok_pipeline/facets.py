@@ -305,10 +305,11 @@ def inherit(found: Facets, earlier: str) -> str | None:
 
 def specific(found: Facets) -> bool:
     """Whether facets say enough to make a series: a measure alone ('investment', 'funding')
-    gathers figures of different things."""
+    gathers figures of different things; 'the trade deficit' of a U.S. release is the U.S.
+    deficit with the ROK, as a two-way total is both's (a surplus may be either's)."""
     if found.measure in vocabulary().needs_object:
         return found.object != ANY
-    return found.object != ANY or found.direction != ANY or found.measure == "age"
+    return found.object != ANY or found.direction != ANY or found.measure in ("age", "deficit")
 
 
 def with_statistic(key: str, statistic: str) -> str:
