@@ -440,6 +440,12 @@ def test_a_year_before_won_is_not_money() -> None:
             "deficit.all.all.level.annual",
         ),
         ("Korea ran a surplus of $20 billion.", None),
+        ("U.S. imports of Korean tractors totaled $3 billion last year.", None),
+        ("Korean imports of U.S. cherries reached $2 billion.", None),
+        (
+            "U.S. exports of nearly $60 billion went to Korea in 2018.",
+            "exports.all.us_to_rok.level.annual",
+        ),
         (
             "U.S. exports to Korea support an estimated 150,000 American jobs.",
             "jobs.exports.us_to_rok.level.all",

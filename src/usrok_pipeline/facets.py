@@ -59,6 +59,7 @@ class Vocabulary:
     two_way: re.Pattern[str]
     between: re.Pattern[str]
     product: re.Pattern[str]
+    product_of: re.Pattern[str]
     generic: frozenset[str]
     us: str
     rok: str
@@ -119,6 +120,7 @@ def vocabulary() -> Vocabulary:
         two_way=re.compile(raw["two_way"], re.I),
         between=re.compile(raw["between"], re.I),
         product=re.compile(raw["product"], re.I),
+        product_of=re.compile(raw["product_of"], re.I),
         generic=frozenset(raw["generic"]),
         us=raw["nations"]["us"],
         rok=raw["nations"]["rok"],
@@ -213,6 +215,16 @@ def direction(measure: str, context: str, vocab: Vocabulary, counted: str = "") 
     return f"{origin}_to_{other(origin)}"
 
 
+def product_words(clause: str, vocab: Vocabulary) -> list[str]:
+    """The words that may name a product of a flow: the first before one ('semiconductor
+    trade'), each after one ('imports of Korean automobiles')."""
+    before = vocab.product.search(clause)
+    return [
+        *([before.group("word")] if before else []),
+        *(m.group("word") for m in vocab.product_of.finditer(clause)),
+    ]
+
+
 def read_facets(
     unit: str,
     statistic: str,
@@ -240,8 +252,7 @@ def read_facets(
     # A count's object is named with its noun ('3,600 Fulbrighters'); a sum's in its clause.
     places = [*near, clause] if family == "count" else [*near[:1], *wider, topic]
     what = first(vocab.objects_of.get(measure.name, ()), places)
-    product = vocab.product.search(clause) if what is None else None
-    if product and product.group("word").lower() not in vocab.generic:
+    if what is None and any(w.lower() not in vocab.generic for w in product_words(clause, vocab)):
         return None  # 'semiconductor trade': a product the vocabulary does not name
     # A sum counted since a time says so anywhere in the sentence ('Since January 2021,
     # companies have announced ...' is cumulative); the other aggregations, nearest first.
