@@ -167,6 +167,9 @@ def test_signed_changes(sentence: str, value: float, period: str) -> None:
             "rok_rank_as_us_goods_trading_partner",
         ),
         ("Korea now ranks 9th among our trading partners.", 9, "rok_rank_as_us_trade_partner"),
+        ("Korea is the 14th largest foreign investor.", 14, "rok_rank_as_investor_in_us"),
+        ("The United States is the largest foreign investor.", 1, "us_rank_as_investor_in_rok"),
+        ("Hanwha is the largest foreign investor.", 1, None),
         ("Korea is the 4th largest market for U.S. exports.", 4, "rok_rank_as_us_export_market"),
         (
             "Korea is the fifth largest foreign investor in the U.S.",

@@ -340,6 +340,13 @@ AND_TAIL_WORDS = 3
 FIXED_AND = re.compile(r"goods and services", re.I)
 FIXED_AND_BACK = len("goods")
 PARENTHETICAL = re.compile(r"\([^()\d]*\)")
+# "Korea is the 12th largest foreign investor": a nation ranked among the other's.
+RANKED_NATION = re.compile(
+    rf"^(?:the\s+)?(?:(?P<us>{US_NAME})|(?P<rok>{ROK_NAME}))\s+(?:is|was|remains|remained"
+    r"|became|has\s+become|ranks|ranked|stands|stood)\b(?:\s+(?:now|currently|still))?"
+    r"\s+the\s+[\w-]+(?:\s+[\w-]+)?$",
+    re.I,
+)
 POSSESSIVE_NAME = re.compile(
     rf"(?:(?P<us>{US_NAME})\s*(?:[’'`=]s?|s[’'])|(?P<rok>{ROK_NAME})\s*[’'`=]s)\s"
 )
@@ -1611,6 +1618,8 @@ def resolve_owner(text: str, mention: Mention, earlier: Sequence[Mention]) -> Me
     if owner is None:
         owners = [m.owner for m in earlier if m.kind == "rank" and m.owner]
         owner = owners[-1] if owners else None
+    if owner is None and (ranked := RANKED_NATION.match(text[: mention.end])):
+        owner = "rok" if ranked.group("us") else "us"
     return Mention(
         mention.start, mention.end, mention.value, "rank", "rank", noun, owner, mention.superlative
     )
