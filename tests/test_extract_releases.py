@@ -444,6 +444,14 @@ def test_a_year_before_won_is_not_money() -> None:
         ),
         ("Korea ran a surplus of $20 billion.", None),
         ("U.S. imports of Korean tractors totaled $3 billion last year.", None),
+        (
+            "Two-way trade in goods reached $41 billion in the second quarter of 2019.",
+            "trade.goods.two_way.level.quarterly",
+        ),
+        (
+            "In the first half of 2019, two-way trade in goods reached $80 billion.",
+            "trade.goods.two_way.level.half_year",
+        ),
         ("Korean imports of U.S. cherries reached $2 billion.", None),
         (
             "U.S. exports of nearly $60 billion went to Korea in 2018.",
