@@ -68,6 +68,10 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
             [(2000000, "people", "more_than", None)],
         ),
         (
+            "Upward of 30,000 visitors came, and fewer than 2 percent stayed.",
+            [(30000, "people", "more_than", None), (2, "percent", "up_to", None)],
+        ),
+        (
             "Shipments of machinery topped $4.1 billion in 2018.",
             [(4100000000, "usd", "more_than", "2018")],
         ),

@@ -200,7 +200,7 @@ QUALIFIER_BEFORE = (
         "more_than",
         re.compile(
             r"\b(?<!no )(?<!not )(?:more than|greater than|in excess of|exceeding|at least"
-            r"|no (?:fewer|less) than|not (?:fewer|less) than|a minimum|upwards|in excess"
+            r"|no (?:fewer|less) than|not (?:fewer|less) than|a minimum|upwards?(?: of)?|in excess"
             r"|(?:has|have|had) passed|topped|tops|exceeded|surpassed|exceeds|surpasses)\s*$",
             re.I,
         ),
@@ -218,7 +218,8 @@ QUALIFIER_BEFORE = (
     (
         "up_to",
         re.compile(
-            r"\b(?:up to|(?:no|not) (?:more|greater|longer) than|as many as|at most|a maximum)"
+            r"\b(?:up to|(?:no|not) (?:more|greater|longer) than|as many as|at most|a maximum"
+            r"|(?<!no )(?<!not )(?:less|fewer) than)"
             r"\s*$",
             re.I,
         ),
