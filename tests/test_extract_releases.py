@@ -361,6 +361,20 @@ def test_relative_year_without_a_publication_date_is_left_as_written() -> None:
     assert facts_of("Trade was $125 billion last year.", None)[0].period == "last year"
 
 
+def test_a_total_since_a_time_is_implied_for_the_next_sentence_that_speaks_of_it() -> None:
+    facts = facts_of(
+        "Since 2015, Korean firms have announced $30 billion in U.S. projects. These projects"
+        " will create 9,000 jobs. Around 200,000 Americans live in Korea. More than 10,000"
+        " people have joined exchanges.",
+        "2019-05-01",
+    )
+    assert [(f.mention, f.period) for f in facts][1:] == [
+        ("9,000", "since 2015"),
+        ("200,000", None),
+        ("10,000", None),
+    ]
+
+
 def test_period_carries_within_a_paragraph_only() -> None:
     text = (
         "Trade totaled $125 billion in 2011. Exports totaled $60 billion.\n\n"

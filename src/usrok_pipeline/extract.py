@@ -1560,6 +1560,9 @@ class Carry:
     topic: str | None = None
     period: str | None = None
     listing: bool = False  # the sentence before ended with a colon: this one is its list
+    # A total counted since a time ('Since January 2021, ... $105 billion') is implied only
+    # for the next sentence, when it speaks of that total ('These commitments will ...').
+    since: str | None = None
 
     def after(self, sentence: str, periods: Sequence[Period], year: int | None) -> Carry:
         """The carry once a sentence, with its time expressions, has been read ('last year'
@@ -1570,10 +1573,12 @@ class Carry:
             for p in periods
             if p.kind in CARRIED_PERIODS
         ]
+        since = [p.text for p in periods if p.kind == "since"]
         return Carry(
             topic=topics[-1].lower() if topics else self.topic,
             period=stated[-1] if stated else self.period,
             listing=sentence.rstrip().endswith(":"),
+            since=since[-1] if since else None,
         )
 
 
@@ -1753,6 +1758,8 @@ def sentence_facts(
     changes: list[bool] = []
     refers_back = carry.period and (sentence.is_item or carry.listing or continues_in_time(text))
     carried = carry.period if refers_back else None
+    if carry.since and ANAPHORA.match(text):
+        carried = carry.since
     for index, mention in enumerate(mentions):
         wording = wording_of(text, mentions, index, carry.topic)
         qualifier = mention.qualifier or qualifier_of(wording.head)
