@@ -375,6 +375,19 @@ def test_a_total_since_a_time_is_implied_for_the_next_sentence_that_speaks_of_it
     ]
 
 
+def test_the_time_of_what_a_sentence_adds_to_is_not_implied_for_the_next() -> None:
+    facts = facts_of(
+        "Firms announced $5 billion in plants during the visit, on top of the $9 billion"
+        " pledged in 2017. These commitments are expected to create 2,000 jobs.",
+        "2019-05-01",
+    )
+    assert [(f.mention, f.period) for f in facts] == [
+        ("$5 billion", None),
+        ("$9 billion", "2017"),
+        ("2,000", None),
+    ]
+
+
 def test_period_carries_within_a_paragraph_only() -> None:
     text = (
         "Trade totaled $125 billion in 2011. Exports totaled $60 billion.\n\n"

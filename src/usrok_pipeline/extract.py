@@ -1568,10 +1568,12 @@ class Carry:
         """The carry once a sentence, with its time expressions, has been read ('last year'
         carried as the year it is, against the publication YEAR)."""
         topics = TRADE_TOPIC.findall(sentence)
+        # What comes after 'on top of' tells of something else than the sentence's news.
+        contrast = CONTRAST_SPLIT.search(sentence)
         stated = [
             resolve_relative(p.text, year) if p.kind == "relative" else p.text
             for p in periods
-            if p.kind in CARRIED_PERIODS
+            if p.kind in CARRIED_PERIODS and (contrast is None or p.end <= contrast.start())
         ]
         since = [p.text for p in periods if p.kind == "since"]
         return Carry(
