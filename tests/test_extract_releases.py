@@ -432,12 +432,21 @@ def test_scope(sentence: str, scope: str) -> None:
         ("The ROK pledged KRW 1.2 trillion.", 1_200_000_000_000, "krw"),
         ("Exports grew threefold since then.", 3, "ratio"),
         ("Services exports to Korea were $34.3 billion in 2022.", 34_300_000_000, "usd"),
+        ("More than a million visitors came to the port.", 1_000_000, "people"),
+        ("The port spent a billion dollars on cranes.", 1_000_000_000, "usd"),
         ("The pledge rose to KRW 4.1 trillion.", 4_100_000_000_000, "krw"),
     ],
 )
 def test_more_quantity_forms(sentence: str, value: float, unit: str) -> None:
     (fact,) = facts_of(sentence)
     assert (fact.value, fact.unit) == (value, unit)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["The port gave a million-dollar grant.", "The port pledged a billion won."]
+)
+def test_a_million_before_a_unit_of_its_own_is_no_count(sentence: str) -> None:
+    assert all(f.unit != "people" and f.unit != "count" for f in facts_of(sentence))
 
 
 def test_both_ends_of_a_scaled_range_are_exact_decimals() -> None:

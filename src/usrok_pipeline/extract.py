@@ -114,7 +114,8 @@ MONEY = re.compile(
     re.IGNORECASE,
 )
 MONEY_WORDS = re.compile(
-    rf"\b(?P<num>{NUMBER}|{WORD_NUMBER})\s+(?:(?P<scale>{SCALE_WORD})\s+)?(?:U\.S\.\s+)?dollars\b",
+    rf"\b(?P<num>{NUMBER}|{WORD_NUMBER}|a(?=\s+(?:{SCALE_WORD})\s))\s+(?:(?P<scale>{SCALE_WORD})\s+)?"
+    r"(?:U\.S\.\s+)?dollars\b",
     re.IGNORECASE,
 )
 PERCENT = re.compile(
@@ -139,10 +140,15 @@ COUNT = re.compile(
     rf"(?<![\w\-+/.$,–—:#\[])(?P<num>{NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?"
     r"(?![\w+%\]]|[-–/]\d|/[A-Za-z]|[-‐][A-Za-z]*\d|\.\d|,\d|:\d)"
 )
+# A number in words: "forty-two", "one million", "a million" (not "a million-dollar grant",
+# nor "a billion dollars" or "a billion won", sums).
 WORD_COUNT = re.compile(
-    rf"\b(?P<num>{WORD_NUMBER})(?:\s+(?P<scale>{SCALE_WORD})\b)?(?![-‐]\w)",
+    rf"\b(?P<num>{WORD_NUMBER}|a(?=\s+(?:million|billion)\b(?![-‐]\w)"
+    r"(?!\s+(?:U\.S\.\s+)?dollars|\s+(?:Korean\s+)?won\b)))"
+    rf"(?:\s+(?P<scale>{SCALE_WORD})\b)?(?![-‐]\w)",
     re.IGNORECASE,
 )
+LARGE_SCALES = frozenset({"million", "billion"})
 CHANGE_HEDGES = "more than|over|nearly|almost|about|some|roughly|approximately"
 # Shares in words: "more than half of", "a fifth of", "two-thirds of", "by roughly half".
 FRACTION = re.compile(
@@ -726,6 +732,8 @@ def number_value(token: str) -> float:
     token = token.lower().replace(",", "")
     if token[0].isdigit():
         return float(token)
+    if token == "a":
+        return 1.0
     parts = re.split(r"[- ]", token)
     return float(sum(WORD_VALUES[p] for p in parts))
 
@@ -979,7 +987,8 @@ def find_mentions(sentence: str) -> list[Mention]:
     for mention in ordinal_mentions(sentence, words):
         add(mention)
     has_money = any(x.unit == "usd" for x in found)
-    for rx, wanted in ((COUNT, has_digit), (WORD_COUNT, bool(words & NUMBER_WORDS))):
+    in_words = bool(words & NUMBER_WORDS or words & LARGE_SCALES)
+    for rx, wanted in ((COUNT, has_digit), (WORD_COUNT, in_words)):
         if not wanted:
             continue
         for m in rx.finditer(sentence):
