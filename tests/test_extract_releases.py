@@ -434,6 +434,7 @@ def test_scope(sentence: str, scope: str) -> None:
         ("Services exports to Korea were $34.3 billion in 2022.", 34_300_000_000, "usd"),
         ("More than a million visitors came to the port.", 1_000_000, "people"),
         ("The port spent a billion dollars on cranes.", 1_000_000_000, "usd"),
+        ("The port pledged a billion won for cranes.", 1_000_000_000, "krw"),
         ("The pledge rose to KRW 4.1 trillion.", 4_100_000_000_000, "krw"),
     ],
 )

@@ -126,7 +126,8 @@ SUPERLATIVE_ALONE = re.compile(rf"\b(?P<sup>{SIZE_SUPERLATIVE})\b", re.IGNORECAS
 ANNIVERSARY = re.compile(rf"\b(?P<ord>{ORDINAL})\s+anniversary\b", re.IGNORECASE)
 MONEY_WON = re.compile(
     rf"(?:\bKRW\s?|₩\s?)(?P<num>{NUMBER})(?:\s*(?P<scale>{SCALE_WORD})\b)?"
-    rf"|\b(?P<num2>{NUMBER})(?:\s+(?P<scale2>{SCALE_WORD}))?\s+(?:Korean\s+)?won\b",
+    rf"|\b(?P<num2>{NUMBER}|a(?=\s+(?:{SCALE_WORD})\s))(?:\s+(?P<scale2>{SCALE_WORD}))?"
+    r"\s+(?:Korean\s+)?won\b",
 )
 FOLD = re.compile(rf"\b(?P<num>\d+|{'|'.join(UNITS_WORDS[1:10])})[- ]?fold\b", re.IGNORECASE)
 MULTIPLE = re.compile(
