@@ -260,7 +260,7 @@ MONTH_NAMES = (
 MONTH_BEFORE = re.compile(rf"\b(?:{MONTH_NAMES})\.?\s*$")
 MONTH_AFTER = re.compile(rf"^\s*(?:{MONTH_NAMES})\b")
 REFERENCE_BEFORE = re.compile(
-    r"\b(?:Section|Article|Order|Resolution|Proclamation|No\.|Number|Chapter|Title|Law|Act|Room"
+    r"\b(?:Section|Article|Order|Resolution|Proclamation|No\.|(?-i:Number)|Chapter|Title|Law|Act|Room"
     r"|Box|Suite|Route|Highway|Flight|Phase|Block|Round|Volume|Vol\.|Page|p\.|pp\.|Report"
     r"|Decision|Directive|Rule|Paragraph|Annex|Item|Case|Docket|Code|H\.\s?R\.|H\.\s?Res\."
     r"|P\.\s?L\.|Public\s+Law)\s*$"
@@ -273,6 +273,9 @@ SINGULAR_NOUN_AFTER = re.compile(r"^\s+(?!(?:per|a|an|of|and|or|to|in|on)\b)[a-z
 # "Boeing 737 MAX": a number between a proper name and a capitalized word is a model.
 MODEL_BEFORE = re.compile(r"(?-i:(?<=[\w,;] )[A-Z][a-z]+\s)$")
 # "commonly called a 123 agreement": a number in a name is no quantity.
+# "Flight number 85" names a thing, as "Number 5" does; "troops number 28,500" counts them,
+# as a number with thousands marks does.
+NUMBER_BEFORE = re.compile(r"\bnumber\s*$", re.I)
 NAMED_BEFORE = re.compile(
     r"\b(?:called|named|known\s+as|dubbed|termed|titled|entitled)\s+(?:(?:a|an|the)\s+)?$", re.I
 )
@@ -822,6 +825,8 @@ def count_mention(sentence: str, match: re.Match[str], has_money: bool) -> Menti
     if MONTH_BEFORE.search(before) or MONTH_AFTER.search(after):
         return None
     if REFERENCE_BEFORE.search(before) or after.startswith(")"):
+        return None
+    if NUMBER_BEFORE.search(before) and "," not in token and not match.group("scale"):
         return None
     if not is_word and not match.group("scale"):
         if NAMING_ARTICLE_BEFORE.search(before) and SINGULAR_NOUN_AFTER.match(after):
