@@ -444,9 +444,14 @@ def test_more_quantity_forms(sentence: str, value: float, unit: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence", ["The port gave a million-dollar grant.", "The port pledged a billion won."]
+    "sentence",
+    [
+        "The port gave a million-dollar grant.",
+        "The ferry with hull number 85 docked.",
+        "Executive Order Number 13,526 was signed.",
+    ],
 )
-def test_a_million_before_a_unit_of_its_own_is_no_count(sentence: str) -> None:
+def test_a_number_that_names_or_prices_a_thing_is_no_count(sentence: str) -> None:
     assert all(f.unit != "people" and f.unit != "count" for f in facts_of(sentence))
 
 
@@ -480,6 +485,9 @@ def test_a_year_before_won_is_not_money() -> None:
             "deficit.all.all.level.annual",
         ),
         ("Korea ran a surplus of $20 billion.", None),
+        ("Two-way commerce reached $150 billion in 2017.", "trade.all.two_way.level.annual"),
+        ("The Department of Commerce spent $5 million.", None),
+        ("U.S. soldiers in Korea number 23,500.", "troops.all.us_to_rok.level.all"),
         ("U.S. imports of Korean tractors totaled $3 billion last year.", None),
         (
             "Two-way trade in goods reached $41 billion in the second quarter of 2019.",
