@@ -172,6 +172,22 @@ def test_signed_changes(sentence: str, value: float, period: str) -> None:
         ("Hanwha is the largest foreign investor.", 1, None),
         ("Korea is the 4th largest market for U.S. exports.", 4, "rok_rank_as_us_export_market"),
         (
+            "Korea was the 5th largest export market for U.S. goods in 2016.",
+            5,
+            "rok_rank_as_us_goods_export_market",
+        ),
+        (
+            "Korea is the 8th largest export market for U.S. goods and services.",
+            8,
+            "rok_rank_as_us_export_market",
+        ),
+        ("Korea is the 8th largest export market for U.S. wheat.", 8, None),
+        (
+            "Korea climbed to 9th place among U.S. trading partners.",
+            9,
+            "rok_rank_as_us_trade_partner",
+        ),
+        (
             "Korea is the fifth largest foreign investor in the U.S.",
             5,
             "rok_rank_as_investor_in_us",

@@ -187,7 +187,7 @@ RANK_VERB = re.compile(
     re.IGNORECASE,
 )
 # "Korea is third among places of origin": an ordinal placed among others is a rank.
-RANK_AMONG = re.compile(rf"\b(?P<ord>{ORDINAL})\s+among\b", re.IGNORECASE)
+RANK_AMONG = re.compile(rf"\b(?P<ord>{ORDINAL})(?:\s+place)?\s+among\b", re.IGNORECASE)
 MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4}
 MULTIPLES |= {"double": 2, "triple": 3, "quadruple": 4}
 SUPERLATIVE_WORDS = frozenset({"largest", "biggest", "leading", "top", "fastest"})
@@ -343,7 +343,7 @@ NATION_BEFORE_NOUN = re.compile(r"\s+(?:(?P<us>U\.S\.)|(?P<rok>R\.O\.K\.))\s+(?=
 # A rank's noun ends at a clause's punctuation, not at the dots of 'U.S. exports'.
 RANK_NOUN_STOP = re.compile(
     r"[,;:()\u2013\u2014]|\.(?!\S|\s+[a-z])"
-    r"|\s(?:with|and|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
+    r"|\s(?:with|and(?! services)|after|ahead|behind|while|which|that|but|as|since|in \d)\b"
 )
 # "... goods trade and nearly $35 billion": a clause joined by "and" just before a number,
 # but for the "and" of "goods and services".
