@@ -502,6 +502,7 @@ def test_a_year_before_won_is_not_money() -> None:
         ),
         ("Korea ran a surplus of $20 billion.", None),
         ("Two-way commerce reached $150 billion in 2017.", "trade.all.two_way.level.annual"),
+        ("The two nations have been allies for over 60 years.", "age.alliance.all.level.all"),
         ("The Department of Commerce spent $5 million.", None),
         ("U.S. soldiers in Korea number 23,500.", "troops.all.us_to_rok.level.all"),
         ("U.S. imports of Korean tractors totaled $3 billion last year.", None),
