@@ -177,6 +177,11 @@ def web_url(url: str | None) -> str | None:
     return url if url and WEB_URL.match(url) else None
 
 
+def release_titles(report: Report) -> dict[str, str]:
+    """Each release's title, by file name, for the pages that cite it."""
+    return {p.document.name: p.document.metadata.title for p in report.documents}
+
+
 def anchor(fact: Fact) -> str:
     """The id of the number a fact was read from, highlighted on its release's page."""
     return f"q{fact.start + max(fact.sentence.find(fact.mention), 0)}"
@@ -575,7 +580,7 @@ def summary_files(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
 def metric_pages(report: Report, templates: Path) -> Iterator[tuple[str, Callable[[], str]]]:
     """The pages of each tracked fact, each rendered when called."""
     env = environment(templates)
-    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    titles = release_titles(report)
     for timeline in report.timelines:
         unit = link.latest(timeline).fact.unit
         # Drawn once for both kinds of page.
@@ -590,7 +595,7 @@ def run_pages(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     latest runs."""
     env = environment(templates)
     rows = macros(env)
-    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    titles = release_titles(report)
     labels = {t.key: t.label for t in report.timelines}
     runs = report.history
     for index, record in enumerate(runs):
@@ -635,7 +640,7 @@ def topic_pages(report: Report, templates: Path) -> Iterator[tuple[str, str]]:
     figures each chart draws, as a table too."""
     env = environment(templates)
     rows = macros(env)
-    titles = {p.document.name: p.document.metadata.title for p in report.documents}
+    titles = release_titles(report)
     for topic in report.topics:
         sections = [
             (
